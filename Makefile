@@ -1,0 +1,46 @@
+# tritpack — one-command set-up: `make demo`, `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: venv tools test demo bench verilog lint regress formal clean
+
+# The venv is rebuilt only when pyproject.toml changes (idempotent).
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# Icarus Verilog (simulation) and Verilator (lint) come from Debian.
+tools:
+	@./scripts/ensure-apt-tool iverilog iverilog
+	@./scripts/ensure-apt-tool verilator verilator
+
+test: venv tools
+	$(BIN)/python -m pytest -n auto -q
+
+demo: venv tools
+	$(BIN)/tritpack demo
+
+bench: venv tools
+	$(BIN)/tritpack bench all
+
+clean:
+	rm -rf build out .pytest_cache
+
+verilog: venv
+	$(BIN)/tritpack verilog --lanes 64 --codec standard -o build/ternary_decoder.v
+
+lint: venv tools
+	$(BIN)/ruff check golden hw sim tests
+	$(BIN)/python -m hw.lint
+
+regress: venv tools
+	$(BIN)/tritpack regress
+
+formal: venv
+	$(BIN)/python -m hw.formal
