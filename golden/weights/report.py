@@ -1,0 +1,110 @@
+"""Size report: what packing saved, in bytes and bits per weight, against the usual formats.
+
+Baselines for the same ternary weights:
+
+* 2-bit packing (four trits per byte, HF BitNet / TQ2_0 without scales) with
+  the same scales as ours: five trits per byte is 20% smaller on full blocks;
+* llama.cpp TQ1_0: 54 bytes per 256 weights, scales included (1.6875 bpw);
+* llama.cpp TQ2_0: 66 bytes per 256 weights, scales included (2.0625 bpw).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from .gguf_tq import QK, TYPE_SIZE
+
+__all__ = ["TensorSize", "size_report", "human_bytes"]
+
+
+@dataclass(frozen=True)
+class TensorSize:
+    """Sizes of one packed ternary tensor.
+
+    Members
+    -------
+    name : str
+    shape : tuple
+    source : str
+        Source type (``F32``, ``BF16``, ``TQ1_0``, ...).
+    source_bytes : int
+        Bytes the tensor (and its scale) took in the source.
+    data_bytes : int
+        Packed blocks.
+    scale_bytes : int
+        Scales stored beside them.
+    """
+
+    name: str
+    shape: tuple
+    source: str
+    source_bytes: int
+    data_bytes: int
+    scale_bytes: int
+
+    @property
+    def num_weights(self) -> int:
+        return math.prod(self.shape)
+
+    @property
+    def packed_bytes(self) -> int:
+        return self.data_bytes + self.scale_bytes
+
+    @property
+    def two_bit_bytes(self) -> int:
+        return -(-self.num_weights // 4) + self.scale_bytes
+
+    def tq_bytes(self, qtype: str) -> int:
+        return -(-self.num_weights // QK) * TYPE_SIZE[qtype]
+
+
+def human_bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024 or unit == "GiB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
+        n /= 1024
+    raise AssertionError
+
+
+def _bpw(nbytes: int, n: int) -> str:
+    return f"{8 * nbytes / n:.4f}" if n else "-"
+
+
+def _change(ours: int, other: int) -> str:
+    return f"{100 * (ours / other - 1):+.1f}%" if other else "-"
+
+
+def size_report(rows: list[TensorSize], other_bytes: int = 0, max_rows: int = 12) -> str:
+    """A plain-text table: per tensor and total, bytes before and after, bits per
+    weight (scales included) and the saving against 2-bit, TQ1_0 and TQ2_0.
+
+    ``other_bytes`` are tensors carried unchanged, added to the file total.
+    With more than ``max_rows`` tensors only the total is broken down.
+    """
+    head = (f"{'tensor':<32} {'shape':>14} {'source':>6} {'before':>11} {'after':>11} "
+            f"{'bpw':>7} {'vs 2-bit':>9} {'vs TQ1_0':>9} {'vs TQ2_0':>9}")
+    lines = ["Size report (bits per weight include scales; negative = smaller)", head,
+             "-" * len(head)]
+
+    def line(name, shape, src, before, after, n, two, tq1, tq2):
+        return (f"{name[-32:]:<32} {shape:>14} {src:>6} {human_bytes(before):>11} "
+                f"{human_bytes(after):>11} {_bpw(after, n):>7} {_change(after, two):>9} "
+                f"{_change(after, tq1):>9} {_change(after, tq2):>9}")
+
+    def row(name, shape, src, rs):
+        after = sum(r.packed_bytes for r in rs)
+        return line(name, shape, src, sum(r.source_bytes for r in rs), after,
+                    sum(r.num_weights for r in rs), sum(r.two_bit_bytes for r in rs),
+                    sum(r.tq_bytes("TQ1_0") for r in rs), sum(r.tq_bytes("TQ2_0") for r in rs))
+
+    if len(rows) <= max_rows:
+        for r in rows:
+            lines.append(row(r.name, "x".join(map(str, r.shape)) or "()", r.source, [r]))
+    lines.append(row(f"total ({len(rows)} ternary tensors)", "", "", rows))
+    if other_bytes:
+        total_before = sum(r.source_bytes for r in rows) + other_bytes
+        total_after = sum(r.packed_bytes for r in rows) + other_bytes
+        lines.append(f"{'with other tensors carried as-is':<32} {'':>14} {'':>6} "
+                     f"{human_bytes(total_before):>11} {human_bytes(total_after):>11}")
+    return "\n".join(lines)

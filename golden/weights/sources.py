@@ -1,0 +1,266 @@
+"""Weight files to read from: ``.npy``, safetensors (float, int8 trits, HF BitNet
+packed) and GGUF (TQ1_0, TQ2_0 and float tensors).
+
+:func:`open_source` lists a file's tensors as :class:`SourceTensor` items
+without loading any data; each item's ``load()`` reads that one tensor, so a
+whole model is processed one tensor at a time.  Every format error becomes a
+:class:`WeightsError` naming the file and, where known, the tensor.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .errors import WeightsError
+from .gguf_tq import TYPE_SIZE, tq_to_trits
+from .hf_bitnet import hf_unpack, scale_name
+from .stfile import DTYPES, SafetensorsReader, dtype_name
+from .ternary import TernaryTensor
+
+__all__ = ["SourceTensor", "Source", "open_source", "FLOAT_DTYPES"]
+
+FLOAT_DTYPES = ("F64", "F32", "F16", "BF16")
+GGUF_MAGIC = b"GGUF"
+NPY_MAGIC = b"\x93NUMPY"
+
+
+@dataclass
+class SourceTensor:
+    """One tensor of a source file, not yet loaded.
+
+    Members
+    -------
+    name : str
+    kind : str
+        ``"float"`` (ternarized by absmean when packed), ``"trits"`` (an
+        integer tensor of -1/0/1), ``"ternary"`` (already ternary with scales:
+        GGUF TQ1_0/TQ2_0, HF packed), ``"raw"`` (only carried), or
+        ``"unsupported"`` (``reason`` says why).
+    dtype : str
+        Source type: a safetensors dtype name, or the GGUF type name.
+    shape : tuple
+        Logical shape (for HF packed weights the unpacked ``[out, in]``).
+    nbytes : int
+        Bytes in the source, including a scale that goes with it.
+    load : callable
+        Returns an ndarray (float, trits, raw) or a :class:`TernaryTensor`.
+    owner : str or None
+        For an HF ``weight_scale``: the packed weight it belongs to.
+    """
+
+    name: str
+    kind: str
+    dtype: str
+    shape: tuple
+    nbytes: int
+    load: Callable = field(repr=False)
+    reason: str = ""
+    owner: str | None = None
+    scale_dtype: str | None = None
+    layout: str = "tensor"
+    mode: str = "multiply"
+    origin: dict = field(default_factory=dict)
+    load_raw: Callable | None = field(default=None, repr=False)
+    raw_shape: tuple | None = None
+
+    @property
+    def raw_dtype(self) -> str:
+        """Safetensors dtype when carried unchanged (packed bytes for a ternary tensor)."""
+        return "U8" if self.kind == "ternary" else self.dtype
+
+    def __post_init__(self):
+        if not self.origin:
+            fmt = {"float": "float", "trits": "trits"}.get(self.kind, "raw")
+            self.origin = {"format": fmt, "dtype": self.dtype, "bytes": int(self.nbytes)}
+        if self.kind in ("float", "trits") and self.scale_dtype is None:
+            self.scale_dtype = "F32"
+        if self.load_raw is None:
+            self.load_raw = self.load
+        if self.raw_shape is None:
+            self.raw_shape = self.shape
+
+    @property
+    def num_weights(self) -> int:
+        return math.prod(self.shape)
+
+
+@dataclass
+class Source:
+    """A weight file's format (``npy``, ``safetensors``, ``gguf``), tensors and details."""
+
+    path: Path
+    format: str
+    tensors: list[SourceTensor]
+    details: dict = field(default_factory=dict)
+
+    def find(self, name: str) -> SourceTensor:
+        for t in self.tensors:
+            if t.name == name:
+                return t
+        raise WeightsError("no such tensor in the file", self.path, name)
+
+
+def _wrap(path, name, fn):
+    """Run a loader, turning any format error into a WeightsError naming file and tensor."""
+
+    def load():
+        try:
+            return fn()
+        except WeightsError as exc:
+            raise exc.at(path, name) from None
+        except (ValueError, TypeError, OSError, IndexError, KeyError) as exc:
+            raise WeightsError(str(exc), path, name) from None
+
+    return load
+
+
+def open_source(path) -> Source:
+    """Open a weight file by its content (magic bytes), not its name.
+
+    Raises
+    ------
+    WeightsError
+        If the file cannot be read or parsed.
+    """
+    path = Path(path)
+    try:
+        with open(path, "rb") as f:
+            magic = f.read(8)
+    except OSError as exc:
+        raise WeightsError(f"cannot read: {exc.strerror or exc}", path) from None
+    if magic.startswith(GGUF_MAGIC):
+        return _open_gguf(path)
+    if magic.startswith(NPY_MAGIC):
+        return _open_npy(path)
+    return _open_safetensors(path)
+
+
+def _kind_of(dtype: str) -> str:
+    if dtype in FLOAT_DTYPES:
+        return "float"
+    if dtype in ("I8", "I16", "I32", "I64"):
+        return "trits"
+    return "raw"
+
+
+def _open_npy(path: Path) -> Source:
+    try:
+        arr = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (ValueError, OSError, EOFError) as exc:
+        raise WeightsError(f"corrupt or truncated .npy file: {exc}", path) from None
+    name = path.stem
+    try:
+        dtype = dtype_name(arr.dtype)
+    except WeightsError:
+        raise WeightsError(f"unsupported dtype {arr.dtype}", path, name) from None
+    t = SourceTensor(name, _kind_of(dtype), dtype, tuple(arr.shape), int(arr.nbytes),
+                     _wrap(path, name, lambda: np.array(arr)))
+    return Source(path, "npy", [t])
+
+
+def _open_safetensors(path: Path) -> Source:
+    st = SafetensorsReader(path)
+    items = []
+    owners = {}
+    for name, info in st.tensors.items():
+        sname = scale_name(name)
+        if info.dtype == "U8" and sname in st and len(info.shape) >= 1:
+            owners[sname] = name
+    for name, info in st.tensors.items():
+        if name in owners:
+            items.append(SourceTensor(name, "raw", info.dtype, info.shape, info.nbytes,
+                                      _wrap(path, name, lambda n=name: st.read(n)),
+                                      owner=owners[name]))
+            continue
+        if scale_name(name) in owners:
+            items.append(_hf_item(st, path, name))
+            continue
+        items.append(SourceTensor(name, _kind_of(info.dtype), info.dtype, info.shape,
+                                  info.nbytes, _wrap(path, name, lambda n=name: st.read(n))))
+    return Source(path, "safetensors", items, {"metadata": dict(st.metadata)})
+
+
+def _hf_item(st: SafetensorsReader, path: Path, name: str) -> SourceTensor:
+    info, sinfo = st.info(name), st.info(scale_name(name))
+    shape = (4 * info.shape[0], *info.shape[1:])
+    nbytes = info.nbytes + sinfo.nbytes
+    if sinfo.dtype not in ("F32", "F16", "BF16") or sinfo.size != 1:
+        return SourceTensor(name, "unsupported", "U8", shape, nbytes, None,
+                            reason=f"HF weight_scale is {sinfo.dtype} {list(sinfo.shape)}; "
+                            "expected a single F32, F16 or BF16 number")
+
+    origin = {"format": "hf", "dtype": "U8", "bytes": nbytes, "scale_shape": list(sinfo.shape)}
+
+    def load():
+        trits = hf_unpack(st.read(name))
+        scale = st.read(scale_name(name)).reshape(1)
+        return TernaryTensor(trits, scale, "tensor", "divide", origin)
+
+    return SourceTensor(name, "ternary", "U8", shape, nbytes, _wrap(path, name, load),
+                        scale_dtype=sinfo.dtype, mode="divide", origin=origin,
+                        load_raw=_wrap(path, name, lambda: st.read(name)), raw_shape=info.shape)
+
+
+_GGUF_FLOATS = {"F32": "F32", "F16": "F16", "BF16": "BF16", "F64": "F64"}
+_GGUF_INTS = {"I8": "I8", "I16": "I16", "I32": "I32", "I64": "I64"}
+
+
+def _open_gguf(path: Path) -> Source:
+    try:
+        from gguf import GGUFReader
+
+        reader = GGUFReader(path, "r")
+        tensors = list(reader.tensors)
+        arch = reader.get_field("general.architecture")
+        arch = arch.contents() if arch is not None else None
+        alignment = reader.alignment
+    except Exception as exc:  # gguf raises many types on bad input; all mean a corrupt file
+        raise WeightsError(f"corrupt or truncated GGUF file: {type(exc).__name__}: {exc}",
+                           path) from None
+    size = path.stat().st_size
+    items = []
+    for t in tensors:
+        name = t.name
+        qtype = t.tensor_type.name
+        shape = tuple(int(d) for d in reversed(t.shape.tolist()))
+        nbytes = int(t.n_bytes)
+        if t.data_offset + nbytes > size or t.data.nbytes != nbytes:
+            raise WeightsError(f"truncated: {qtype} data ends at byte {t.data_offset + nbytes}, "
+                               f"the file has {size}", path, name)
+        if qtype in TYPE_SIZE:
+            items.append(_gguf_tq_item(path, t, name, qtype, shape, nbytes))
+        elif qtype in _GGUF_FLOATS or qtype in _GGUF_INTS:
+            dtype = _GGUF_FLOATS.get(qtype) or _GGUF_INTS[qtype]
+
+            def load(t=t, dtype=dtype, shape=shape):
+                data = np.asarray(t.data)
+                if dtype == "BF16":  # gguf hands BF16 out as raw bytes
+                    data = data.view(np.uint8).view(DTYPES["BF16"])
+                return np.array(data.reshape(shape), dtype=DTYPES[dtype])
+
+            kind = "float" if qtype in _GGUF_FLOATS else "raw"
+            items.append(SourceTensor(name, kind, dtype, shape, nbytes, _wrap(path, name, load)))
+        else:
+            items.append(SourceTensor(
+                name, "unsupported", qtype, shape, nbytes, None,
+                reason=f"unsupported GGUF quantization type {qtype}; "
+                "expected TQ1_0, TQ2_0, F32, F16, BF16 or an integer type"))
+    return Source(path, "gguf", items, {"architecture": arch, "alignment": alignment})
+
+
+def _gguf_tq_item(path, t, name, qtype, shape, nbytes) -> SourceTensor:
+    origin = {"format": "gguf", "dtype": qtype, "bytes": nbytes}
+
+    def load():
+        trits, d = tq_to_trits(t.data, qtype)
+        return TernaryTensor(trits.reshape(shape), d, "block256", "multiply", origin)
+
+    return SourceTensor(name, "ternary", qtype, shape, nbytes, _wrap(path, name, load),
+                        scale_dtype="F16", layout="block256", origin=origin,
+                        load_raw=_wrap(path, name, lambda: np.array(t.data)),
+                        raw_shape=tuple(t.data.shape))

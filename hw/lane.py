@@ -1,0 +1,119 @@
+"""Byte-lane decoders: the combinational heart of the engine.
+
+A lane decoder turns byte codes into five 2-bit trits each and says which codes
+are invalid.  :class:`TernaryDecoder <hw.decoder.TernaryDecoder>` only sees the
+:class:`LaneDecoder` interface, so other implementations (a logic ROM, block
+RAM, arithmetic decoding for ``tq1``) can be added behind its ``impl=``
+parameter without touching the stream logic.
+
+The table content comes only from the golden model (:func:`golden.get_lut`);
+:func:`lut_rows` is the one place that turns it into 11-bit rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import Elaboratable, Module
+from amaranth.lib import wiring
+from amaranth.lib.memory import Memory
+from amaranth.lib.wiring import In, Out
+
+import golden
+
+__all__ = ["IMPLS", "TRIT_BITS", "LaneDecoder", "lut_rows"]
+
+#: Bits per decoded trit: 2-bit two's complement, +1 = 01, 0 = 00, -1 = 11.
+TRIT_BITS = 2
+
+#: Lane decoder implementations, the first one is the default.
+IMPLS = ("rom",)
+
+
+def lut_rows(codec="standard") -> list[int]:
+    """The decode table of ``codec`` as 256 rows of 11 bits.
+
+    Bits [2n+1:2n] of row ``c`` hold trit ``n`` of code ``c`` (two's complement),
+    bit 10 is set when ``c`` is a valid code.  Invalid codes have zero trits.
+
+    Parameters
+    ----------
+    codec : str or golden.Lut
+        A codec name or a golden LUT.
+    """
+    lut = golden.get_lut(codec)
+    digits = lut.trits.astype(np.int64) & 0b11  # two's complement in 2 bits
+    rows = (digits << (TRIT_BITS * np.arange(golden.TRITS_PER_BYTE))).sum(axis=1)
+    rows |= lut.valid.astype(np.int64) << (TRIT_BITS * golden.TRITS_PER_BYTE)
+    return [int(r) for r in rows]
+
+
+class LaneDecoder(wiring.Component):
+    """Decode ``lanes`` byte codes to trits, combinationally.
+
+    Latency 0: outputs follow ``codes`` in the same clock.  No state, so no reset.
+
+    Parameters
+    ----------
+    lanes : int
+        Number of bytes decoded at once.
+    codec : str or golden.Lut
+        The codec whose table is built in.
+    impl : str
+        ``"rom"``: one 256 x 11 asynchronous ROM (an Amaranth ``Memory`` with its
+        ``init`` from :func:`lut_rows`) shared by all lanes, one read port per lane.
+        It is emitted as one initialised array, so the Verilog stays small.
+
+    Members
+    -------
+    codes : ``In(8 * lanes)``
+        Byte ``k`` at bits [8k+7:8k].
+    trits : ``Out(10 * lanes)``
+        Trit ``n`` of byte ``k`` at bits [10k+2n+1:10k+2n]; zero for invalid codes.
+    invalid : ``Out(lanes)``
+        Bit ``k`` set when byte ``k`` is not a valid code.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``impl`` or codec name.
+    """
+
+    def __init__(self, lanes: int = 1, codec="standard", impl: str = "rom"):
+        if not isinstance(lanes, int) or lanes < 1:
+            raise ValueError(f"lanes must be a positive integer, not {lanes!r}")
+        if impl not in IMPLS:
+            raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
+        self._lanes = lanes
+        self._lut = golden.get_lut(codec)
+        self._impl = impl
+        width = TRIT_BITS * golden.TRITS_PER_BYTE
+        super().__init__({
+            "codes": In(8 * lanes),
+            "trits": Out(width * lanes),
+            "invalid": Out(lanes),
+        })
+
+    @property
+    def lanes(self) -> int:
+        return self._lanes
+
+    @property
+    def lut(self) -> golden.Lut:
+        return self._lut
+
+    @property
+    def impl(self) -> str:
+        return self._impl
+
+    def elaborate(self, platform) -> Elaboratable:
+        m = Module()
+        width = TRIT_BITS * golden.TRITS_PER_BYTE
+        m.submodules.rom = rom = Memory(shape=width + 1, depth=256, init=lut_rows(self._lut))
+        for k in range(self._lanes):
+            port = rom.read_port(domain="comb")
+            m.d.comb += [
+                port.addr.eq(self.codes.word_select(k, 8)),
+                self.trits.word_select(k, width).eq(port.data[:width]),
+                self.invalid[k].eq(~port.data[width]),
+            ]
+        return m

@@ -1,0 +1,198 @@
+"""Functional coverage of the regression, with cocotb-coverage.
+
+All items live under ``decoder`` in :data:`cocotb_coverage.coverage.coverage_db`
+(one database per simulation, i.e. per engine variant):
+
+``decoder.code_x_position.byteNN``
+    every valid code of the codec seen at byte position NN of an accepted line
+    (64 coverpoints of 243 bins: 15,552 bins).  A pair is sampled when it is
+    first seen: sampling 64 bytes per line through the decorators would cost
+    more than the simulation, so the pairs are found with numpy first.
+``decoder.invalid``
+    the 13 invalid codes; byte position x {first, last} line of a packet.
+``decoder.stall``
+    run lengths of source idle and sink back-pressure (1, 2, 3-4, 5-8, 9-16,
+    17-63, 64+ clocks), and the idle x back-pressure generators crossed.
+``decoder.packet``
+    packet lengths 1, 2, 3-15 and 16+ lines.
+``decoder.reset``
+    where a reset hit: power-on, idle, mid-packet, output stalled, error set.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
+
+import golden
+
+__all__ = [
+    "GENERATORS", "PACKET_BINS", "RESET_PHASES", "STALL_BINS", "DecoderCoverage",
+    "coverage_summary", "missing_bins",
+]
+
+ROOT = "decoder"
+LINE_BYTES = golden.LINE_BYTES
+
+#: Names of the source-idle / sink-back-pressure generators (see :mod:`sim.tb`).
+GENERATORS = ("none", "cycle_1110", "random_10", "random_50", "random_90")
+#: Stall run-length bins, (lowest, highest) clocks.
+STALL_BINS = ((1, 1), (2, 2), (3, 4), (5, 8), (9, 16), (17, 63), (64, 1 << 62))
+PACKET_BINS = ((1, 1), (2, 2), (3, 15), (16, 1 << 62))
+RESET_PHASES = ("power_on", "idle", "mid_packet", "output_stalled", "error_set")
+PLACES = ("first", "last")
+
+
+def _label(lo_hi) -> str:
+    lo, hi = lo_hi
+    return str(lo) if lo == hi else (f"{lo}+" if hi >= 1 << 62 else f"{lo}-{hi}")
+
+
+def _in_range(x, lo_hi) -> bool:
+    return lo_hi[0] <= x <= lo_hi[1]
+
+
+def _sampler(*decorators):
+    def sample(*args):
+        pass
+    for d in reversed(decorators):
+        sample = d(sample)
+    return sample
+
+
+class DecoderCoverage:
+    """Coverage items for an engine with ``codec`` (process-wide, see :func:`get`).
+
+    Parameters
+    ----------
+    codec : str or golden.Lut
+        The engine's codec: it decides which codes are valid.
+    """
+
+    def __init__(self, codec):
+        self.lut = golden.get_lut(codec)
+        valid_codes = [int(c) for c in np.flatnonzero(self.lut.valid)]
+        invalid_codes = [int(c) for c in self.lut.invalid_codes]
+        self._seen = np.zeros((LINE_BYTES, 256), dtype=bool)
+        self._code_at = [
+            _sampler(CoverPoint(f"{ROOT}.code_x_position.byte{p:02d}", bins=valid_codes))
+            for p in range(LINE_BYTES)
+        ]
+        pfx = f"{ROOT}.invalid"
+        self._invalid = _sampler(
+            CoverPoint(f"{pfx}.code", xf=lambda c, p, w: c, bins=invalid_codes),
+            CoverPoint(f"{pfx}.position", xf=lambda c, p, w: p, bins=list(range(LINE_BYTES))),
+            CoverPoint(f"{pfx}.place", xf=lambda c, p, w: w, bins=list(PLACES)),
+            CoverCross(f"{pfx}.position_x_place", items=[f"{pfx}.position", f"{pfx}.place"]),
+        )
+        self._invalid_seen: set = set()
+        labels = [_label(b) for b in STALL_BINS]
+        self._stall = {
+            kind: _sampler(CoverPoint(f"{ROOT}.stall.{kind}", rel=_in_range,
+                                      bins=list(STALL_BINS), bins_labels=labels))
+            for kind in ("source_idle", "sink_backpressure")
+        }
+        g = f"{ROOT}.stall.generators"
+        self._generators = _sampler(
+            CoverPoint(f"{g}.idle", xf=lambda i, b: i, bins=list(GENERATORS)),
+            CoverPoint(f"{g}.backpressure", xf=lambda i, b: b, bins=list(GENERATORS)),
+            CoverCross(f"{g}.idle_x_backpressure", items=[f"{g}.idle", f"{g}.backpressure"]),
+        )
+        self._packet = _sampler(CoverPoint(
+            f"{ROOT}.packet.lines", rel=_in_range, bins=list(PACKET_BINS),
+            bins_labels=[_label(b) for b in PACKET_BINS]))
+        self._reset = _sampler(CoverPoint(f"{ROOT}.reset.phase", bins=list(RESET_PHASES)))
+
+    # -- sampling ---------------------------------------------------------------------
+
+    def sample_packet(self, lines: np.ndarray) -> None:
+        """Sample one accepted input packet, (n, 64) uint8."""
+        n = lines.shape[0]
+        self._packet(n)
+        valid = self.lut.valid[lines]
+        pos = np.broadcast_to(np.arange(LINE_BYTES), lines.shape)
+        hit = np.zeros_like(self._seen)
+        hit[pos[valid], lines[valid]] = True
+        new = hit & ~self._seen
+        if new.any():
+            self._seen |= new
+            for p, c in zip(*np.nonzero(new), strict=True):
+                self._code_at[int(p)](int(c))
+        for place, row in (("first", 0), ("last", n - 1)):
+            for p in np.flatnonzero(~valid[row]):
+                key = (int(lines[row, p]), int(p), place)
+                if key not in self._invalid_seen:  # once each: uniform data has many
+                    self._invalid_seen.add(key)
+                    self._invalid(*key)
+
+    def sample_stalls(self, kind: str, runs: Counter) -> None:
+        """Sample run lengths (a Counter length -> runs) of ``source_idle`` or
+        ``sink_backpressure``."""
+        sample = self._stall[kind]
+        for length, count in runs.items():
+            for _ in range(count):
+                sample(length)
+
+    def sample_generators(self, idle: str, backpressure: str) -> None:
+        self._generators(idle, backpressure)
+
+    def sample_reset(self, phase: str) -> None:
+        if phase not in RESET_PHASES:
+            raise ValueError(f"unknown reset phase {phase!r}; expected one of {RESET_PHASES}")
+        self._reset(phase)
+
+    # -- results ----------------------------------------------------------------------
+
+    def report(self, log) -> None:
+        """Print the cocotb-coverage report (``log`` is e.g. ``logger.info``)."""
+        coverage_db.report_coverage(log, bins=False, node=ROOT)
+
+    def export(self, path: Path) -> Path:
+        """Write the coverage database as YAML (for :func:`coverage_summary`)."""
+        path = Path(path)
+        tmp = path.with_suffix(".tmp")
+        coverage_db.export_to_yaml(str(tmp))
+        tmp.replace(path)
+        return path
+
+
+_INSTANCES: dict[str, DecoderCoverage] = {}
+
+
+def get(codec) -> DecoderCoverage:
+    """The process-wide coverage of an engine with ``codec`` (one database per sim)."""
+    name = golden.get_lut(codec).name
+    if name not in _INSTANCES:
+        if _INSTANCES:
+            raise RuntimeError("one simulation covers one codec; "
+                               f"already have {next(iter(_INSTANCES))!r}, not {name!r}")
+        _INSTANCES[name] = DecoderCoverage(codec)
+    return _INSTANCES[name]
+
+
+def missing_bins(limit: int = 20) -> list[str]:
+    """Uncovered bins of the leaf items under ``decoder``, at most ``limit``."""
+    out = []
+    for name in sorted(coverage_db):
+        item = coverage_db[name]
+        if not name.startswith(ROOT) or not hasattr(item, "detailed_coverage"):
+            continue
+        at_least = getattr(item, "at_least", 1)
+        for b, hits in item.detailed_coverage.items():
+            if hits < at_least:
+                out.append(f"{name}: {b}")
+                if len(out) >= limit:
+                    return out
+    return out
+
+
+def coverage_summary(path: Path) -> tuple[int, int]:
+    """(covered, total) bins of ``decoder`` in a YAML file written by :meth:`export`."""
+    import yaml
+
+    data = yaml.safe_load(Path(path).read_text())
+    top = data[ROOT]
+    return int(top["coverage"]), int(top["size"])

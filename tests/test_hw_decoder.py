@@ -1,0 +1,379 @@
+# amaranth: UnusedElaboratable=no
+"""The decode engine against the golden model, in Amaranth's simulator.
+
+``ref_*`` functions compute what the engine must emit from :mod:`golden` alone;
+``rtl_*`` functions simulate :class:`hw.decoder.TernaryDecoder` and return what it
+did.  Each test asserts that the two agree, and that the streams keep the rules
+of :mod:`amaranth.lib.stream`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+from amaranth.hdl import ResetInserter, Signal
+from amaranth.sim import Simulator
+
+import golden
+from hw.decoder import LANES, TernaryDecoder
+
+LINE = golden.LINE_BYTES
+CODECS = golden.CODEC_NAMES
+VARIANTS = [pytest.param(False, id="unreg"), pytest.param(True, id="reg")]
+
+
+# --- the model -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Beat:
+    """One output transfer: trits as 2-bit fields, and the two flags."""
+
+    data: int
+    last: bool
+    invalid: bool
+
+
+def trit_field(trits) -> int:
+    """Trits as 2-bit two's complement fields, trit k at bits [2k+1:2k] (the contract)."""
+    word = 0
+    for k, t in enumerate(int(t) for t in trits):
+        word |= {0: 0b00, 1: 0b01, -1: 0b11}[t] << (2 * k)
+    return word
+
+
+def ref_decode(lines, lanes, codec) -> list[Beat]:
+    """What the engine must emit for ``lines`` (a list of ``(bytes, last)``)."""
+    beats = []
+    for data, last in lines:
+        trits, valid = golden.decode(np.frombuffer(data, np.uint8), codec, on_invalid="mask")
+        trits = trits.reshape(LINE // lanes, 5 * lanes)
+        valid = valid.reshape(LINE // lanes, lanes)
+        for b in range(LINE // lanes):
+            beats.append(Beat(trit_field(trits[b]), bool(last) and b == LINE // lanes - 1,
+                              not valid[b].all()))
+    return beats
+
+
+# --- the simulation --------------------------------------------------------------------
+
+
+@dataclass
+class Cycle:
+    """Signals sampled at one rising clock edge."""
+
+    rst: bool
+    i_valid: bool
+    i_ready: bool
+    o_valid: bool
+    o_ready: bool
+    beat: Beat
+    error: bool
+
+
+def rtl_run(dut, lines, *, idle=(0,), ready=(1,), reset_at=None, drain=None):
+    """Simulate ``dut`` fed with ``lines`` and return one :class:`Cycle` per clock.
+
+    ``idle`` cycles (cycled per line) pass with ``i.valid`` low before each line;
+    ``o.ready`` follows the cycled pattern ``ready``.  With ``reset_at``, reset is
+    asserted for one clock after that many cycles.  The run ends ``drain`` clocks
+    after the last input transfer (default: enough for all output).
+    """
+    trace: list[Cycle] = []
+    beats_per_line = LINE // dut.lanes
+    if drain is None:
+        drain = 4 + beats_per_line * (len(lines) + 2) * len(ready)
+
+    async def source(ctx):
+        for (data, last), gap in zip(lines, itertools.cycle(idle), strict=False):
+            ctx.set(dut.i.valid, 0)
+            for _ in range(gap):
+                await ctx.tick()
+            ctx.set(dut.i.payload.data, int.from_bytes(data, "little"))
+            ctx.set(dut.i.payload.last, last)
+            ctx.set(dut.i.valid, 1)
+            await ctx.tick().until(dut.i.ready)
+        ctx.set(dut.i.valid, 0)
+        await ctx.tick().repeat(drain)
+
+    async def sink(ctx):
+        for r in itertools.cycle(ready):
+            ctx.set(dut.o.ready, r)
+            await ctx.tick()
+
+    rst = Signal()
+
+    async def reset(ctx):
+        await ctx.tick().repeat(reset_at)
+        ctx.set(rst, 1)
+        await ctx.tick()
+        ctx.set(rst, 0)
+
+    async def monitor(ctx):
+        signals = (rst, dut.i.valid, dut.i.ready, dut.o.valid, dut.o.ready, dut.o.payload,
+                   dut.error)
+        async for _clk, _rst, r, iv, ir, ov, o_r, p, err in ctx.tick().sample(*signals):
+            beat = Beat(p.data, bool(p.last), bool(p.invalid))
+            trace.append(Cycle(bool(r), bool(iv), bool(ir), bool(ov), bool(o_r), beat,
+                               bool(err)))
+
+    # The synchronous reset of the engine, as the `rst` port of the Verilog top.
+    sim = Simulator(ResetInserter(rst)(dut))
+    sim.add_clock(1e-8)
+    sim.add_testbench(source)
+    sim.add_testbench(sink, background=True)
+    sim.add_process(monitor)
+    if reset_at is not None:
+        sim.add_testbench(reset, background=True)
+    sim.run()
+    return trace
+
+
+def transfers(trace) -> list[Beat]:
+    return [c.beat for c in trace if c.o_valid and c.o_ready and not c.rst]
+
+
+def assert_stream_rules(trace) -> None:
+    """Once ``o.valid`` is up, it and the payload hold until the transfer."""
+    for n, (now, nxt) in enumerate(itertools.pairwise(trace)):
+        if now.o_valid and not now.o_ready and not now.rst and not nxt.rst:
+            assert nxt.o_valid, f"o.valid dropped without a transfer at cycle {n + 1}"
+            assert nxt.beat == now.beat, f"o.payload changed while stalled at cycle {n + 1}"
+
+
+def random_lines(rng, count, codec="standard", invalid_rate=0.05):
+    """``count`` random lines of ``codec`` codes, some invalid, about 30 % with last."""
+    lut = golden.get_lut(codec)
+    lines = []
+    for _ in range(count):
+        data = rng.choice(lut.codes, LINE)
+        bad = rng.random(LINE) < invalid_rate
+        data[bad] = rng.choice(lut.invalid_codes, int(bad.sum()))
+        lines.append((data.astype(np.uint8).tobytes(), bool(rng.random() < 0.3)))
+    return lines
+
+
+# --- parameters ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("lanes", [0, 3, 128, -1, 8.0, "8", True])
+def test_rejects_bad_lanes(lanes):
+    with pytest.raises(ValueError, match=r"lanes must be one of 1, 2, 4, 8, 16, 32, 64, not "):
+        TernaryDecoder(lanes)
+
+
+def test_rejects_bad_codec():
+    with pytest.raises(ValueError, match="unknown codec 'foo'"):
+        TernaryDecoder(8, "foo")
+    with pytest.raises(TypeError, match="codec must be"):
+        TernaryDecoder(8, 42)
+    with pytest.raises(ValueError, match="impl must be one of rom, not 'magic'"):
+        TernaryDecoder(8, impl="magic")
+
+
+@pytest.mark.parametrize("lanes", LANES)
+def test_signature(lanes):
+    assert TernaryDecoder(np.int64(lanes)).lanes == lanes
+    dut = TernaryDecoder(lanes)
+    assert len(dut.i.payload.data) == 512
+    assert len(dut.o.payload.data) == 10 * lanes
+    assert dut.beats == 64 // lanes
+    assert not dut.i.signature.always_ready and not dut.o.signature.always_valid
+
+
+def test_custom_lut():
+    std = golden.get_lut("standard")
+    table = std.trits[::-1].copy()              # code c decodes as standard 255 - c
+    lut = golden.Lut.from_table(table, std.valid[::-1], name="reversed")
+    data = bytes(range(64))
+    assert transfers(rtl_run(TernaryDecoder(64, lut), [(data, True)])) == \
+        ref_decode([(data, True)], 64, lut)
+
+
+# --- functional ------------------------------------------------------------------------
+
+
+def every_code_lines(lanes):
+    """4 * lanes lines in which every byte value passes through every lane once."""
+    beats = LINE // lanes
+    lines = []
+    for n in range(4 * lanes):
+        codes = [(n * beats + b + j) % 256 for b in range(beats) for j in range(lanes)]
+        lines.append((bytes(codes), n % 3 == 0))
+    return lines
+
+
+@pytest.mark.parametrize("codec", CODECS)
+@pytest.mark.parametrize("lanes", [1, 8, 64])
+def test_every_code_every_lane(lanes, codec):
+    lines = every_code_lines(lanes)
+    trace = rtl_run(TernaryDecoder(lanes, codec), lines)
+    assert transfers(trace) == ref_decode(lines, lanes, codec)
+
+
+@pytest.mark.parametrize("registered", VARIANTS)
+@pytest.mark.parametrize("lanes", [1, 8, 64])
+def test_random_backpressure(lanes, registered):
+    rng = np.random.default_rng(lanes + 100 * registered)
+    lines = random_lines(rng, 6 if lanes == 1 else 24, "tq1")
+    ready = tuple(int(r) for r in rng.random(61) < 0.6)
+    idle = tuple(int(g) for g in rng.integers(0, 3, 7))
+    trace = rtl_run(TernaryDecoder(lanes, "tq1", registered), lines, idle=idle, ready=ready)
+    assert transfers(trace) == ref_decode(lines, lanes, "tq1")
+    assert_stream_rules(trace)
+
+
+@pytest.mark.parametrize("lanes", [1, 8, 64])
+def test_last(lanes):
+    zero = bytes(LINE)
+    lines = [(zero, False), (zero, True), (zero, True), (zero, False), (zero, True)]
+    got = transfers(rtl_run(TernaryDecoder(lanes), lines, ready=(1, 0, 1)))
+    beats = LINE // lanes
+    assert [n for n, b in enumerate(got) if b.last] == [2 * beats - 1, 3 * beats - 1,
+                                                        5 * beats - 1]
+
+
+@pytest.mark.parametrize("registered", VARIANTS)
+@pytest.mark.parametrize("codec", CODECS)
+def test_invalid_flag_and_sticky_error(codec, registered):
+    lut = golden.get_lut(codec)
+    good = bytes([int(lut.codes[0])]) * LINE
+    bad = bytearray(good)
+    bad[13] = int(lut.invalid_codes[-1])
+    lines = [(good, False), (bytes(bad), False), (good, True), (good, False)]
+    trace = rtl_run(TernaryDecoder(8, codec, registered), lines)
+    got = transfers(trace)
+    assert got == ref_decode(lines, 8, codec)
+    assert [b.invalid for b in got] == [False] * 9 + [True] + [False] * 22
+    # Invalid codes decode to zero trits: byte 13 is byte 5 of beat 1 of line 1.
+    assert (got[9].data >> (10 * 5)) & 0x3FF == 0
+    first = next(n for n, c in enumerate(trace) if c.o_valid and c.o_ready and c.beat.invalid)
+    assert not any(c.error for c in trace[: first + 1])
+    assert all(c.error for c in trace[first + 1 :])
+
+
+@pytest.mark.parametrize("registered", VARIANTS)
+def test_reset_clears_error(registered):
+    bad = bytes([255]) * LINE
+    trace = rtl_run(TernaryDecoder(64, "standard", registered), [(bad, False)] * 4,
+                    reset_at=6, drain=6)
+    n = next(n for n, c in enumerate(trace) if c.rst)
+    assert trace[n - 1].error
+    assert not any(c.error or c.o_valid for c in trace[n + 1 :])
+
+
+@pytest.mark.parametrize("registered", VARIANTS)
+@pytest.mark.parametrize("lanes", [1, 8])
+def test_reset_mid_line(lanes, registered):
+    rng = np.random.default_rng(7)
+    before, after = random_lines(rng, 3), random_lines(rng, 3)
+    beats = LINE // lanes
+    reset_at = 2 + beats // 2               # in the middle of the first line
+    dut = TernaryDecoder(lanes, "standard", registered)
+
+    # Offer the first lines, reset, then the remaining ones; nothing of a line the
+    # reset interrupted may come out, and the later lines decode as if fresh.
+    trace = rtl_run(dut, before[:1] + after, idle=(0, reset_at + 2), reset_at=reset_at)
+    n = next(n for n, c in enumerate(trace) if c.rst)
+    assert not trace[n + 1].o_valid, "o.valid must be low after reset"
+    assert transfers(trace[n + 1 :]) == ref_decode(after, lanes, "standard")
+    assert transfers(trace[:n]) == ref_decode(before[:1], lanes, "standard")[: len(
+        transfers(trace[:n]))]
+
+
+@pytest.mark.parametrize("registered", VARIANTS)
+@pytest.mark.parametrize("lanes", [1, 8, 64])
+def test_hold_while_stalled(lanes, registered):
+    rng = np.random.default_rng(3)
+    lines = random_lines(rng, 6, invalid_rate=0.2)
+    trace = rtl_run(TernaryDecoder(lanes, "standard", registered), lines,
+                    ready=(0, 0, 0, 0, 1, 0, 1, 1))
+    stalls = sum(c.o_valid and not c.o_ready for c in trace)
+    assert stalls > 5
+    assert_stream_rules(trace)
+    assert transfers(trace) == ref_decode(lines, lanes, "standard")
+
+
+# --- timing ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("registered", VARIANTS)
+@pytest.mark.parametrize("lanes", [1, 8, 64])
+def test_throughput(lanes, registered):
+    """With the output always ready: one output transfer every clock, no bubble."""
+    rng = np.random.default_rng(5)
+    count = 2 if lanes == 1 else 8
+    lines = random_lines(rng, count)
+    trace = rtl_run(TernaryDecoder(lanes, "standard", registered), lines)
+    beats = LINE // lanes
+    busy = [c.o_valid for c in trace]
+    start = busy.index(True)
+    assert busy[start : start + count * beats] == [True] * (count * beats)
+    assert not any(busy[start + count * beats :])
+    accepted = [n for n, c in enumerate(trace) if c.i_valid and c.i_ready]
+    # The registered variant takes the second line into its skid buffer at once.
+    gaps = [1] + [beats] * (count - 2) if registered else [beats] * (count - 1)
+    assert np.diff(accepted).tolist() == gaps
+    assert transfers(trace) == ref_decode(lines, lanes, "standard")
+
+
+@pytest.mark.parametrize("registered", VARIANTS)
+@pytest.mark.parametrize("lanes", [1, 64])
+def test_latency(lanes, registered):
+    """``o.valid`` rises the clock after the input transfer (docstring: 1 clock)."""
+    line = [(bytes(LINE), True)]
+    trace = rtl_run(TernaryDecoder(lanes, "standard", registered), line, idle=(3,))
+    accepted = next(n for n, c in enumerate(trace) if c.i_valid and c.i_ready)
+    first = next(n for n, c in enumerate(trace) if c.o_valid)
+    assert first - accepted == TernaryDecoder.latency == 1
+
+
+# --- combinational paths ---------------------------------------------------------------
+
+
+def comb_response(dut, signal, target):
+    """Whether toggling ``signal`` changes ``target`` within the same clock.
+
+    Runs the engine with input valid and output ready until the line register
+    holds the final beat of a line: then `i.ready` may follow `o.ready`.
+    """
+    seen = []
+
+    async def bench(ctx):
+        ctx.set(dut.i.payload.data, 0)
+        ctx.set(dut.i.valid, 1)
+        ctx.set(dut.o.ready, 1)
+        await ctx.tick().repeat(dut.beats)
+        ctx.set(dut.i.valid, 0)
+        for value in (0, 1, 0):
+            ctx.set(signal, value)
+            seen.append(ctx.get(target))
+
+    sim = Simulator(dut)
+    sim.add_clock(1e-8)
+    sim.add_testbench(bench)
+    sim.run()
+    return len(set(seen)) > 1
+
+
+@pytest.mark.parametrize("lanes", [8, 64])
+def test_registered_has_no_comb_path(lanes):
+    dut = TernaryDecoder(lanes, registered=True)
+    assert not comb_response(dut, dut.o.ready, dut.i.ready)
+    dut = TernaryDecoder(lanes, registered=True)
+    assert not comb_response(dut, dut.i.valid, dut.o.valid)
+
+
+@pytest.mark.parametrize("lanes", [8, 64])
+def test_unregistered_paths(lanes):
+    """The documented cost of the unregistered variant: o.ready reaches i.ready.
+
+    This also shows that :func:`comb_response` can see a path at all.
+    """
+    dut = TernaryDecoder(lanes)
+    assert comb_response(dut, dut.o.ready, dut.i.ready)
+    dut = TernaryDecoder(lanes)
+    assert not comb_response(dut, dut.i.valid, dut.o.valid)

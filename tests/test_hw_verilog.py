@@ -1,0 +1,239 @@
+"""Verilog generation: port names, size, speed, lint, and a run in Icarus.
+
+The lint tests need Icarus Verilog and Verilator (``make tools``); they skip,
+saying so, when a tool is missing.
+"""
+
+from __future__ import annotations
+
+import re
+import resource
+import shutil
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+import golden
+from golden.cli import main as tritpack
+from hw.verilog import generate_verilog
+
+VARIANTS = [pytest.param(False, id="unreg"), pytest.param(True, id="reg")]
+
+needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None,
+                                    reason="iverilog not installed (make tools)")
+needs_verilator = pytest.mark.skipif(shutil.which("verilator") is None,
+                                     reason="verilator not installed (make tools)")
+
+
+def ports(text, module="ternary_decoder") -> dict[str, tuple[str, int]]:
+    """Port name -> (direction, width) of ``module`` in Verilog ``text``."""
+    header = re.search(rf"module {module}\((.*?)\);", text, re.S)
+    assert header, f"no module {module}"
+    names = [n.strip() for n in header.group(1).split(",")]
+    result = {}
+    for name in names:
+        decl = re.search(rf"^\s*(input|output)\s+(?:\[(\d+):0\]\s+)?{re.escape(name)};",
+                         text, re.M)
+        assert decl, f"no declaration of port {name}"
+        result[name] = (decl.group(1), int(decl.group(2) or 0) + 1)
+    return result
+
+
+def write(tmp_path, text, name="ternary_decoder"):
+    path = tmp_path / f"{name}.v"
+    path.write_text(text)
+    return path
+
+
+# --- the generated module --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("registered", VARIANTS)
+@pytest.mark.parametrize("lanes", [1, 8, 64])
+def test_axi_ports(lanes, registered):
+    expected = {
+        "clk": ("input", 1), "rst": ("input", 1),
+        "s_axis_tdata": ("input", 512), "s_axis_tvalid": ("input", 1),
+        "s_axis_tready": ("output", 1), "s_axis_tlast": ("input", 1),
+        "m_axis_tdata": ("output", 10 * lanes), "m_axis_tvalid": ("output", 1),
+        "m_axis_tready": ("input", 1), "m_axis_tlast": ("output", 1),
+        "m_axis_tuser": ("output", 1), "error": ("output", 1),
+    }
+    assert ports(generate_verilog(lanes, "standard", registered)) == expected
+
+
+def test_module_name():
+    text = generate_verilog(1, module_name="my_dec")
+    assert re.search(r"^module my_dec\(", text, re.M)
+    assert len(re.findall(r"^module ", text, re.M)) == 1   # flat: one module per file
+    for bad in ("1abc", "a b", "", "top.x", "\\esc"):
+        with pytest.raises(ValueError, match="module name must be a Verilog identifier"):
+            generate_verilog(1, module_name=bad)
+
+
+def test_rom_from_golden():
+    """The only table in the Verilog is the golden one: 256 rows, 10 trit bits + valid."""
+    for codec in golden.CODEC_NAMES:
+        lut = golden.get_lut(codec)
+        rows = dict(
+            (int(a), int(v, 16))
+            for a, v in re.findall(r"rom \[(\d+)\] = 11'h([0-9a-f]+);", generate_verilog(1, codec))
+        )
+        assert sorted(rows) == list(range(256))
+        for code, row in rows.items():
+            trits = [((row >> (2 * n)) & 3) for n in range(5)]
+            assert [{0: 0, 1: 1, 3: -1}[t] for t in trits] == lut.trits[code].tolist()
+            assert bool(row >> 10) == lut.valid[code]
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and its children (Yosys runs as a child process).
+
+    Used instead of wall time so that a machine shared with other jobs does not
+    make the test flaky; unloaded, wall time is about the same.
+    """
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
+def test_generation_fast_and_small():
+    generate_verilog(1)            # Yosys (WebAssembly) may compile itself on first use
+    for registered in (False, True):
+        start = cpu_seconds()
+        text = generate_verilog(64, "standard", registered)
+        assert cpu_seconds() - start < 2.0
+        assert len(text) < 100_000
+
+
+# --- lint ------------------------------------------------------------------------------
+
+
+@needs_iverilog
+@pytest.mark.parametrize("registered", VARIANTS)
+@pytest.mark.parametrize("lanes", [1, 8, 64])
+def test_iverilog_clean(tmp_path, lanes, registered):
+    path = write(tmp_path, generate_verilog(lanes, "tq1", registered))
+    r = subprocess.run(["iverilog", "-g2005", "-Wall", "-o", str(tmp_path / "a.out"), str(path)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0 and r.stdout + r.stderr == "", r.stdout + r.stderr
+
+
+@needs_verilator
+@pytest.mark.parametrize("registered", VARIANTS)
+@pytest.mark.parametrize("lanes", [1, 8, 64])
+def test_verilator_clean(tmp_path, lanes, registered):
+    path = write(tmp_path, generate_verilog(lanes, "standard", registered))
+    r = subprocess.run(["verilator", "--lint-only", "-Wall", str(path)],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert r.returncode == 0 and "%Warning" not in r.stderr, r.stderr
+
+
+@needs_verilator
+def test_verilator_waiver_is_needed(tmp_path):
+    """The one waiver in the output is there for a reason (it would flag otherwise)."""
+    text = generate_verilog(8).replace("/* verilator lint_off UNUSEDSIGNAL */", "")
+    r = subprocess.run(["verilator", "--lint-only", "-Wall", str(write(tmp_path, text))],
+                       capture_output=True, text=True, cwd=tmp_path)
+    assert "UNUSEDSIGNAL" in r.stderr
+    assert set(re.findall(r"%Warning-(\w+)", r.stderr)) == {"UNUSEDSIGNAL"}
+
+
+# --- a run in Icarus: defined outputs from reset, and one decode -----------------------
+
+TESTBENCH = """\
+module tb;
+  reg clk = 0, rst = 1, s_valid = 0, s_last = 0;
+  reg [511:0] s_data = 0;
+  reg [511:0] lines [0:NLINES-1];
+  wire s_ready, m_valid, m_last, m_user, err;
+  wire [WIDTH-1:0] m_data;
+  integer n, x_seen, ok;
+  ternary_decoder dut(.clk(clk), .rst(rst), .s_axis_tdata(s_data), .s_axis_tvalid(s_valid),
+    .s_axis_tready(s_ready), .s_axis_tlast(s_last), .m_axis_tdata(m_data),
+    .m_axis_tvalid(m_valid), .m_axis_tready(1'b1), .m_axis_tlast(m_last),
+    .m_axis_tuser(m_user), .error(err));
+  always #5 clk = ~clk;
+  always @(posedge clk) if (m_valid && !rst) $display("T %h %b %b", m_data, m_last, m_user);
+  initial begin
+    $readmemh("lines.hex", lines);
+    #1 x_seen = ^{s_ready, m_valid, m_last, m_user, err, m_data} === 1'bx;
+    $display("X0 %0d", x_seen);
+    @(posedge clk); #1 rst = 0;
+    $display("X1 %0d", ^{s_ready, m_valid, m_last, m_user, err, m_data} === 1'bx);
+    s_valid = 1;
+    for (n = 0; n < NLINES; n = n + 1) begin
+      s_data = lines[n]; s_last = (n == NLINES - 1);
+      ok = 0;  // s_ready at the falling edge is what the next rising edge sees
+      while (!ok) begin @(negedge clk); ok = s_ready; @(posedge clk); #1; end
+    end
+    s_valid = 0;
+    repeat (200) @(posedge clk);
+    $display("E %b", err);
+    $finish;
+  end
+endmodule
+"""
+
+
+@needs_iverilog
+@pytest.mark.parametrize("registered", VARIANTS)
+@pytest.mark.parametrize("lanes", [1, 64])
+def test_icarus_decodes(tmp_path, lanes, registered):
+    lut = golden.get_lut("tq1")
+    data = np.concatenate([lut.codes[:64], lut.invalid_codes[:1], lut.codes[64:127]])
+    lines = data.reshape(-1, 64)
+    (tmp_path / "lines.hex").write_text(
+        "".join(int.from_bytes(line.tobytes(), "little").to_bytes(64).hex() + "\n"
+                for line in lines))
+    dut = write(tmp_path, generate_verilog(lanes, "tq1", registered))
+    tb = TESTBENCH.replace("NLINES", str(len(lines))).replace("WIDTH", str(10 * lanes))
+    (tmp_path / "tb.v").write_text(tb)
+    subprocess.run(["iverilog", "-g2005", "-o", "sim", "tb.v", str(dut)], cwd=tmp_path,
+                   check=True)
+    out = subprocess.run(["vvp", "-n", "sim"], cwd=tmp_path, capture_output=True, text=True,
+                         check=True).stdout
+    assert "X0 0" in out and "X1 0" in out, "outputs must be defined from time 0"
+    got = [(int(d, 16), last == "1", user == "1")
+           for d, last, user in re.findall(r"^T (\S+) (\d) (\d)$", out, re.M)]
+    trits, valid = golden.decode(data, "tq1", on_invalid="mask")
+    beats = 64 // lanes
+    expected = []
+    for n, chunk in enumerate(trits.reshape(-1, 5 * lanes)):
+        word = sum(({0: 0, 1: 1, -1: 3}[int(t)]) << (2 * k) for k, t in enumerate(chunk))
+        bad = not valid.reshape(-1, lanes)[n].all()
+        expected.append((word, n == len(lines) * beats - 1, bad))
+    assert got == expected
+    assert "E 1" in out
+
+
+# --- the command -----------------------------------------------------------------------
+
+
+def test_cli_writes_file(tmp_path, capsys):
+    out = tmp_path / "sub" / "dec.v"
+    assert tritpack(["verilog", "--lanes", "8", "--codec", "tq1", "--registered",
+                     "--module-name", "dec8", "-o", str(out)]) == 0
+    text = out.read_text()
+    assert text == generate_verilog(8, "tq1", True, "dec8")
+    assert "wrote" in capsys.readouterr().out
+    assert [p.name for p in out.parent.iterdir()] == ["dec.v"]   # no temporary left
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--codec", "nope"], "codec 'nope' is neither one of standard, tq1"),
+    (["--module-name", "9x"], "module name must be a Verilog identifier"),
+])
+def test_cli_errors(tmp_path, capsys, argv, message):
+    out = tmp_path / "x.v"
+    assert tritpack(["verilog", *argv, "-o", str(out)]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_cli_rejects_lanes(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        tritpack(["verilog", "--lanes", "3", "-o", str(tmp_path / "x.v")])
+    assert exc.value.code == 2
+    assert "invalid choice: 3" in capsys.readouterr().err
