@@ -6,7 +6,8 @@ group, so each package adds its own (``golden`` never imports ``hw`` or
 subparser whose ``func(args) -> int`` runs the command.
 
 Errors a user can act on are raised as :class:`CliError` (or ValueError,
-TypeError, OSError) and printed as one line, with exit status 2.
+TypeError, OSError) and printed as one line, with exit status 2; so are
+usage errors.
 """
 
 from __future__ import annotations
@@ -15,11 +16,18 @@ import argparse
 import sys
 from importlib.metadata import entry_points
 
-__all__ = ["main", "CliError", "build_parser"]
+__all__ = ["main", "CliError", "build_parser", "Parser"]
 
 
 class CliError(Exception):
     """A user error: printed as ``tritpack: error: <message>``, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line: what, and where to look."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
 
 
 def _register_plugins(subparsers) -> None:
@@ -41,7 +49,7 @@ def _unavailable(name, exc):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="tritpack",
         description="Ternary weights, five trits per byte: golden model, decode engine, "
         "RTL regression.",
@@ -57,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except (CliError, ValueError, TypeError, OSError) as exc:
-        print(f"tritpack: error: {exc}", file=sys.stderr)
+        message = " ".join(str(exc).split())  # one line, whatever the message held
+        print(f"tritpack: error: {message}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -160,7 +160,8 @@ def encode(trits, codec: str | Lut = "standard") -> np.ndarray:
     if not kernels.FAST:
         return encode_reference(check_trits(flat), lut)
     out = np.empty(flat.size // TRITS_PER_BYTE, dtype=np.uint8)
-    bad = kernels.encode_into(flat, _tables(lut)[1], out, validate=unchecked)
+    bad = kernels.encode_into(flat, _tables(lut)[1], out, validate=unchecked,
+                              chunk=kernels.CHUNK_CODES)
     if bad >= 0:
         raise _bad_trit_error("trits", int(flat[bad]), bad, shape)
     return out
@@ -205,7 +206,8 @@ def decode(data, codec: str | Lut = "standard", *, on_invalid: str = "raise"):
         return decode_reference(codes, lut, on_invalid=on_invalid)
     out = np.empty(codes.size * TRITS_PER_BYTE, dtype=np.int8)
     valid = np.empty(codes.size, dtype=bool) if mask else None
-    bad = kernels.decode_into(codes, _tables(lut)[0], out, valid, stop_at_invalid=not mask)
+    bad = kernels.decode_into(codes, _tables(lut)[0], out, valid, stop_at_invalid=not mask,
+                              chunk=kernels.CHUNK_CODES)
     if bad >= 0:
         raise InvalidCodeError(bad, int(codes[bad]), lut.name)
     return (out, valid) if mask else out

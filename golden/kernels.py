@@ -147,7 +147,9 @@ def find_bad_trit(trits: np.ndarray) -> int:
 
 def encode_into(trits: np.ndarray, table: np.ndarray, out: np.ndarray, *,
                 validate: bool = True, chunk: int = CHUNK_CODES) -> int:
-    """Encode contiguous int8 ``trits`` (``5 * out.size``) into uint8 ``out`` with an :func:`encode_table`.
+    """Encode contiguous int8 ``trits`` (``5 * out.size``) into uint8 ``out``.
+
+    ``table`` is an :func:`encode_table`.
 
     With ``validate``, each chunk is checked before it is encoded; on a value
     outside {-1, 0, 1} the function stops and returns that value's index.

@@ -18,7 +18,8 @@ file formats are described in ``docs/VECTORS.md``; in short:
     One hex digit per transfer: bit 1 ``tlast``, bit 0 ``tuser`` (invalid code).
 ``input.bin``, ``expected_trits.npy``, ``lut.hex``
     Raw lines; the expected trits, int8 of shape (transfers, 5 * lanes); the
-    decode table (256 rows of 10 bits, same trit encoding, invalid rows zero).
+    decode table as :func:`golden.lut_io.to_hex` exports it (256 rows of 10
+    bits, same trit encoding, invalid rows zero).
 
 numpy only: the Verilog files of a vectors directory are made by ``hw`` and
 handed to :func:`write` as bytes; :func:`verify` checks them by hash.
@@ -42,6 +43,7 @@ import numpy as np
 from .blocks import LINE_BYTES, pack
 from .codec import check_trits, decode
 from .lut import CODEC_NAMES, TRITS_PER_BYTE, get_lut, tuple_index
+from .lut_io import to_hex
 
 __all__ = [
     "FORMAT_VERSION", "LANES", "DISTRIBUTIONS", "DATA_FILES", "MANIFEST",
@@ -315,21 +317,12 @@ def hex_flag_rows(*bits_msb_first: np.ndarray) -> bytes:
 
 
 def lut_hex(codec: str) -> bytes:
-    """``lut.hex``: 256 rows of 10 bits, row c the trits of code c (invalid rows 0).
+    """``lut.hex``: the codec's decode table as :func:`golden.lut_io.to_hex` exports it.
 
-    Uses the export of :mod:`golden.lut_io` when it exists, so there is one
-    definition of the format.
+    256 rows of 10 bits, row c the trits of code c (invalid rows 000), each with a
+    trailing ``//`` comment that ``$readmemh`` ignores.
     """
-    try:
-        from . import lut_io  # noqa: PLC0415  (optional, added by the golden helper)
-
-        export = getattr(lut_io, "lut_hex", None) or getattr(lut_io, "export_hex", None)
-    except ImportError:
-        export = None
-    if export is not None:
-        text = export(get_lut(codec))
-        return text.encode("ascii") if isinstance(text, str) else bytes(text)
-    return hex_transfers(get_lut(codec).trits)
+    return to_hex(get_lut(codec)).encode("ascii")
 
 
 def _hex_rows(digits: np.ndarray) -> bytes:
@@ -539,6 +532,9 @@ def _verify(d: Path, doc: dict) -> list[str]:
         problems.append(f"{MANIFEST}: does not list {name}")
     contents = {}
     for name, entry in sorted(listed.items()):
+        if Path(name).name != name or name.startswith("."):
+            problems.append(f"{MANIFEST}: lists {name!r}, which is not a plain file name")
+            continue
         try:
             data = (d / name).read_bytes()
         except FileNotFoundError:

@@ -164,20 +164,19 @@ def _run_info(args) -> int:
 
 def _info_source(path) -> int:
     s = open_source(path)
-    steps = plan(s, keep_other=True) if s.tensors else []
-    acts = {st.tensor.name: st.action for st in steps}
+    acts = {st.tensor.name: st.action for st in plan(s, keep_other=False)}
     print(f"{path}: {s.format} file, {len(s.tensors)} tensors (not a tritpack container)")
     w = max([len(t.name) for t in s.tensors] + [6])
     print(f"{'tensor':<{w}}  {'type':>6} {'shape':>14} {'bytes':>11}  'tritpack pack' would")
-    what = {"pack": "pack (absmean)", "raw": "carry", "skip": "skip"}
     for t in s.tensors:
-        act = acts.get(t.name, "-")
-        if act == "pack" and t.kind != "float":
-            act = "pack (lossless)"
-        elif act == "skip" and t.owner:
-            act = f"scale of {t.owner}"
+        if acts[t.name] == "pack":
+            act = "pack (absmean)" if t.kind == "float" else "pack (lossless)"
+        elif t.owner is not None:
+            act = f"scale of {t.owner}" if acts[t.owner] == "pack" else "carry"
+        elif t.kind == "unsupported":
+            act = "neither (unsupported type: needs --skip-other)"
         else:
-            act = what.get(act, act)
+            act = "carry (or leave out with --skip-other)"
         print(f"{t.name:<{w}}  {t.dtype:>6} {_fmt_shape(t.shape):>14} {t.nbytes:>11}  {act}")
     return 0
 
@@ -204,8 +203,6 @@ def _run_transcode(args) -> int:
             raise WeightsError(f"--to {args.to} needs a tritpack container as input", args.src)
         r = pack_file(args.src, args.output, args.codec, args.block, None, args.keep_other,
                       lossless=True, progress=args.progress)
-        if not r.sizes:
-            raise WeightsError("no TQ1_0, TQ2_0 or HF packed tensor to transcode", args.src)
         print(size_report(r.sizes, r.other_bytes))
     else:
         target = args.to or _origin_target(args.src)

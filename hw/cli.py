@@ -6,64 +6,39 @@ Registered under the ``tritpack.commands`` entry-point group (see
 
 from __future__ import annotations
 
-import os
-import tempfile
+import resource
 import time
 from pathlib import Path
 
-import golden
-from golden.cli import CliError
+from golden.fileio import write_atomic
+from golden.lut_io import resolve_codec
 
 from . import LANES
 
-__all__ = ["register_verilog", "resolve_codec", "write_atomic"]
+__all__ = ["register_verilog"]
 
 
-def resolve_codec(spec: str):
-    """A codec name as is, or a golden LUT loaded from the file ``spec``."""
-    if spec in golden.CODEC_NAMES:
-        return spec
-    path = Path(spec)
-    if not path.exists():
-        raise CliError(
-            f"codec {spec!r} is neither one of {', '.join(golden.CODEC_NAMES)} "
-            "nor an existing LUT file"
-        )
-    try:
-        from golden import lut_io
-    except ImportError:
-        raise CliError(f"cannot read LUT file {spec!r}: golden.lut_io is not available") from None
-    return lut_io.load_lut(path)
-
-
-def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file and a rename."""
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    directory.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _cpu_seconds() -> float:
+    # This process and its children: Amaranth runs Yosys as a child process.
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def _run(args) -> int:
     from .verilog import generate_verilog  # Amaranth is imported only when needed
 
     codec = resolve_codec(args.codec)
-    start = time.perf_counter()
-    text = generate_verilog(args.lanes, codec, args.registered, args.module_name)
-    elapsed = time.perf_counter() - start
+    start, cpu = time.perf_counter(), _cpu_seconds()
+    text = generate_verilog(args.lanes, codec, args.registered, args.module_name,
+                            impl=args.impl)
+    elapsed, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
+    args.output.parent.mkdir(parents=True, exist_ok=True)  # `make verilog` in a fresh clone
     write_atomic(args.output, text)
-    variant = "registered" if args.registered else "unregistered"
+    variant = ("registered" if args.registered else "unregistered") + f", impl {args.impl}"
     print(
         f"wrote {args.output}: module {args.module_name}, {args.lanes} lanes, "
-        f"codec {golden.get_lut(codec).name}, {variant}, {len(text)} bytes "
-        f"in {elapsed:.2f} s"
+        f"codec {codec.name}, {variant}, {len(text)} bytes "
+        f"in {elapsed:.2f} s ({cpu:.2f} s CPU)"
     )
     return 0
 
@@ -82,6 +57,8 @@ def register_verilog(subparsers) -> None:
                    help="codec name or a LUT file (default standard)")
     p.add_argument("--registered", action="store_true",
                    help="register ready too (AXI register slice): no combinational path")
+    p.add_argument("--impl", default="rom", metavar="IMPL",
+                   help="lane decoder implementation (default rom; see hw/lane.py)")
     p.add_argument("--module-name", default="ternary_decoder", metavar="NAME",
                    help="name of the Verilog module (default ternary_decoder)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.v",

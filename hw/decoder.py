@@ -19,7 +19,9 @@ import golden
 from . import LANES
 from .lane import IMPLS, TRIT_BITS, LaneDecoder
 
-__all__ = ["LANES", "LINE_BITS", "TernaryDecoder", "input_layout", "output_layout"]
+__all__ = [
+    "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "input_layout", "output_layout",
+]
 
 #: Width of one input line: 64 bytes, byte k at bits [8k+7:8k].
 LINE_BITS = 8 * golden.LINE_BYTES
@@ -42,6 +44,26 @@ def output_layout(lanes: int) -> data.StructLayout:
         "last": 1,
         "invalid": 1,
     })
+
+
+def check_parameters(lanes, codec="standard", impl="rom") -> tuple[int, golden.Lut]:
+    """Check the parameters of :class:`TernaryDecoder`; return ``lanes`` and the LUT.
+
+    Callers that build a design around the engine check first, so that a bad
+    parameter raises before any elaboratable exists (and warns as unused).
+
+    Raises
+    ------
+    ValueError
+        For an unsupported ``lanes``, an unknown codec or ``impl``.
+    TypeError
+        For a ``codec`` that is neither a name nor a golden LUT.
+    """
+    if isinstance(lanes, bool) or not isinstance(lanes, Integral) or lanes not in LANES:
+        raise ValueError(f"lanes must be one of {', '.join(map(str, LANES))}, not {lanes!r}")
+    if impl not in IMPLS:
+        raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
+    return int(lanes), golden.get_lut(codec)
 
 
 class TernaryDecoder(wiring.Component):
@@ -109,14 +131,7 @@ class TernaryDecoder(wiring.Component):
 
     def __init__(self, lanes: int = 64, codec="standard", registered: bool = False,
                  impl: str = "rom"):
-        if isinstance(lanes, bool) or not isinstance(lanes, Integral) or lanes not in LANES:
-            raise ValueError(
-                f"lanes must be one of {', '.join(map(str, LANES))}, not {lanes!r}"
-            )
-        if impl not in IMPLS:
-            raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
-        self._lanes = int(lanes)
-        self._lut = golden.get_lut(codec)
+        self._lanes, self._lut = check_parameters(lanes, codec, impl)
         self._registered = bool(registered)
         self._impl = impl
         super().__init__({

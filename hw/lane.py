@@ -6,8 +6,8 @@ are invalid.  :class:`TernaryDecoder <hw.decoder.TernaryDecoder>` only sees the
 RAM, arithmetic decoding for ``tq1``) can be added behind its ``impl=``
 parameter without touching the stream logic.
 
-The table content comes only from the golden model (:func:`golden.get_lut`);
-:func:`lut_rows` is the one place that turns it into 11-bit rows.
+The table content comes only from the golden model: :func:`rom_rows` takes the
+10-bit rows of :func:`golden.lut_io.lut_rows` and adds the validity bit.
 """
 
 from __future__ import annotations
@@ -19,21 +19,25 @@ from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 import golden
+from golden import lut_io
 
-__all__ = ["IMPLS", "TRIT_BITS", "LaneDecoder", "lut_rows"]
+from .lanes.arith import ArithByteDecoder, arith_codec
+
+__all__ = ["IMPLS", "TRIT_BITS", "LaneDecoder", "rom_rows"]
 
 #: Bits per decoded trit: 2-bit two's complement, +1 = 01, 0 = 00, -1 = 11.
 TRIT_BITS = 2
 
 #: Lane decoder implementations, the first one is the default.
-IMPLS = ("rom",)
+IMPLS = ("rom", "arith")
 
 
-def lut_rows(codec="standard") -> list[int]:
+def rom_rows(codec="standard") -> list[int]:
     """The decode table of ``codec`` as 256 rows of 11 bits.
 
-    Bits [2n+1:2n] of row ``c`` hold trit ``n`` of code ``c`` (two's complement),
-    bit 10 is set when ``c`` is a valid code.  Invalid codes have zero trits.
+    Bits [9:0] of row ``c`` are golden's output row of code ``c`` (trit ``n`` at
+    bits [2n+1:2n], two's complement; zero for invalid codes), bit 10 is set when
+    ``c`` is a valid code.
 
     Parameters
     ----------
@@ -41,9 +45,8 @@ def lut_rows(codec="standard") -> list[int]:
         A codec name or a golden LUT.
     """
     lut = golden.get_lut(codec)
-    digits = lut.trits.astype(np.int64) & 0b11  # two's complement in 2 bits
-    rows = (digits << (TRIT_BITS * np.arange(golden.TRITS_PER_BYTE))).sum(axis=1)
-    rows |= lut.valid.astype(np.int64) << (TRIT_BITS * golden.TRITS_PER_BYTE)
+    rows = lut_io.lut_rows(lut).astype(np.int64)
+    rows |= lut.valid.astype(np.int64) << lut_io.ROW_BITS
     return [int(r) for r in rows]
 
 
@@ -60,8 +63,11 @@ class LaneDecoder(wiring.Component):
         The codec whose table is built in.
     impl : str
         ``"rom"``: one 256 x 11 asynchronous ROM (an Amaranth ``Memory`` with its
-        ``init`` from :func:`lut_rows`) shared by all lanes, one read port per lane.
+        ``init`` from :func:`rom_rows`) shared by all lanes, one read port per lane.
         It is emitted as one initialised array, so the Verilog stays small.
+        ``"arith"``: per lane, nibble tables and a ternary adder
+        (:class:`hw.lanes.arith.ArithByteDecoder`, ``standard`` and ``tq1`` only):
+        about a third of the LUTs of the ROM on iCE40.
 
     Members
     -------
@@ -86,6 +92,8 @@ class LaneDecoder(wiring.Component):
         self._lanes = lanes
         self._lut = golden.get_lut(codec)
         self._impl = impl
+        if impl == "arith":
+            arith_codec(self._lut)  # raises ValueError for a codec it cannot do
         width = TRIT_BITS * golden.TRITS_PER_BYTE
         super().__init__({
             "codes": In(8 * lanes),
@@ -108,7 +116,16 @@ class LaneDecoder(wiring.Component):
     def elaborate(self, platform) -> Elaboratable:
         m = Module()
         width = TRIT_BITS * golden.TRITS_PER_BYTE
-        m.submodules.rom = rom = Memory(shape=width + 1, depth=256, init=lut_rows(self._lut))
+        if self._impl == "arith":
+            for k in range(self._lanes):
+                m.submodules[f"arith{k}"] = dec = ArithByteDecoder(self._lut)
+                m.d.comb += [
+                    dec.code.eq(self.codes.word_select(k, 8)),
+                    self.trits.word_select(k, width).eq(dec.trits),
+                    self.invalid[k].eq(dec.invalid),
+                ]
+            return m
+        m.submodules.rom = rom = Memory(shape=width + 1, depth=256, init=rom_rows(self._lut))
         for k in range(self._lanes):
             port = rom.read_port(domain="comb")
             m.d.comb += [

@@ -45,20 +45,25 @@ def register_vectors(subparsers) -> None:
     p = _one_line_errors(subparsers.add_parser(
         "vectors",
         help="golden vectors and a self-checking Verilog testbench for hardware teams",
+        usage="tritpack vectors --lines N [--seed S] [--lanes L] [--codec C] "
+        "[--invalid-rate R] [--distribution D] [--input FILE] [--registered] -o DIR "
+        "[--force]\n       tritpack vectors verify DIR",
         description="Write golden vectors, the engine and a plain Verilog-2005 "
         "self-checking testbench to DIR; `tritpack vectors verify DIR` re-checks one.",
     ))
-    p.add_argument("--lines", type=int, help="number of 64-byte input lines "
+    p.add_argument("--lines", type=int, metavar="N", help="number of 64-byte input lines "
                    "(with --input: default all of the file)")
-    p.add_argument("--seed", type=int, help="seed of the data and of the testbench's "
+    p.add_argument("--seed", type=int, metavar="S", help="seed of the data and of the testbench's "
                    "idle/stall pattern, 0..2**32-1 (default 1)")
-    p.add_argument("--lanes", type=int, help="bytes per output transfer: "
+    p.add_argument("--lanes", type=int, metavar="L", help="bytes per output transfer: "
                    "1, 2, 4, 8, 16, 32 or 64 (default 64)")
-    p.add_argument("--codec", help=f"one of {', '.join(CODEC_NAMES)} (default standard)")
-    p.add_argument("--invalid-rate", type=float, help="fraction of bytes replaced by "
+    p.add_argument("--codec", metavar="C",
+                   help=f"one of {', '.join(CODEC_NAMES)} (default standard)")
+    p.add_argument("--invalid-rate", type=float, metavar="R", help="fraction of bytes replaced by "
                    "invalid codes, 0..1 (default 0)")
-    p.add_argument("--distribution", choices=vectors.DISTRIBUTIONS,
-                   help="random trits: uniform or weights (half zeros); default uniform")
+    p.add_argument("--distribution", choices=vectors.DISTRIBUTIONS, metavar="D",
+                   help="random trits: uniform (every valid code equally likely) or weights "
+                   "(P(0) = 1/2, P(+1) = P(-1) = 1/4); default uniform")
     p.add_argument("--input", metavar="FILE", help="trits to pack instead of random ones: "
                    ".npy of -1/0/1, or text of -1/0/1 separated by spaces or commas")
     p.add_argument("--registered", action="store_true",
@@ -85,6 +90,8 @@ def run(args) -> int:
         raise CliError("the output directory is required: -o DIR")
     if args.lines is None and args.input is None:
         raise CliError("--lines N is required (or --input FILE)")
+    if args.input is not None and args.distribution is not None:
+        raise CliError("--distribution applies to random lines, not to --input FILE")
     spec = vectors.VectorSpec(
         lines=args.lines,
         seed=1 if args.seed is None else args.seed,

@@ -25,12 +25,15 @@ from __future__ import annotations
 
 import re
 
+# Private, but the very Yosys that `amaranth.back.verilog` runs (Amaranth is
+# pinned below 0.6); needed to add `flatten` to its script.
 from amaranth._toolchain.yosys import find_yosys
 from amaranth.back import rtlil
-from amaranth.hdl import Elaboratable, Module, Signal
-from amaranth.hdl._ir import PortDirection
+from amaranth.hdl import Module
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
 
-from .decoder import LINE_BITS, TernaryDecoder
+from .decoder import LINE_BITS, TernaryDecoder, check_parameters
 
 __all__ = ["AxiStreamTop", "generate_verilog", "MODULE_NAME_RE"]
 
@@ -38,42 +41,38 @@ __all__ = ["AxiStreamTop", "generate_verilog", "MODULE_NAME_RE"]
 MODULE_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_$]*\Z")
 
 
-class AxiStreamTop(Elaboratable):
+class AxiStreamTop(wiring.Component):
     """:class:`TernaryDecoder` with AXI4-Stream port names (see module docstring).
 
-    Parameters are those of :class:`TernaryDecoder`.  The ``clk`` and ``rst``
-    ports are the ``sync`` domain, added by the Verilog back end.
+    A component whose signature members are the ports, so that Amaranth's back
+    end names each port after its member.  The ``clk`` and ``rst`` ports are the
+    ``sync`` domain, added by the back end.
+
+    Parameters
+    ----------
+    lanes, codec, registered, impl
+        As for :class:`~hw.decoder.TernaryDecoder`.
+
+    Members
+    -------
+    engine : TernaryDecoder
+        The wrapped engine.
     """
 
-    def __init__(self, lanes=64, codec="standard", registered=False):
-        self.engine = TernaryDecoder(lanes, codec, registered)
-        width = len(self.engine.o.payload.data)
-        self.s_axis_tdata = Signal(LINE_BITS)
-        self.s_axis_tvalid = Signal()
-        self.s_axis_tready = Signal()
-        self.s_axis_tlast = Signal()
-        self.m_axis_tdata = Signal(width)
-        self.m_axis_tvalid = Signal()
-        self.m_axis_tready = Signal()
-        self.m_axis_tlast = Signal()
-        self.m_axis_tuser = Signal()
-        self.error = Signal()
-
-    def ports(self) -> dict:
-        """Port name -> (signal, direction), in the order of the module header."""
-        i, o = PortDirection.Input, PortDirection.Output
-        return {
-            "s_axis_tdata": (self.s_axis_tdata, i),
-            "s_axis_tvalid": (self.s_axis_tvalid, i),
-            "s_axis_tready": (self.s_axis_tready, o),
-            "s_axis_tlast": (self.s_axis_tlast, i),
-            "m_axis_tdata": (self.m_axis_tdata, o),
-            "m_axis_tvalid": (self.m_axis_tvalid, o),
-            "m_axis_tready": (self.m_axis_tready, i),
-            "m_axis_tlast": (self.m_axis_tlast, o),
-            "m_axis_tuser": (self.m_axis_tuser, o),
-            "error": (self.error, o),
-        }
+    def __init__(self, lanes=64, codec="standard", registered=False, impl="rom"):
+        self.engine = TernaryDecoder(lanes, codec, registered, impl)
+        super().__init__({
+            "s_axis_tdata": In(LINE_BITS),
+            "s_axis_tvalid": In(1),
+            "s_axis_tready": Out(1),
+            "s_axis_tlast": In(1),
+            "m_axis_tdata": Out(len(self.engine.o.payload.data)),
+            "m_axis_tvalid": Out(1),
+            "m_axis_tready": In(1),
+            "m_axis_tlast": Out(1),
+            "m_axis_tuser": Out(1),
+            "error": Out(1),
+        })
 
     def elaborate(self, platform):
         m = Module()
@@ -94,12 +93,12 @@ class AxiStreamTop(Elaboratable):
 
 
 def generate_verilog(lanes=64, codec="standard", registered=False,
-                     module_name="ternary_decoder") -> str:
+                     module_name="ternary_decoder", *, impl="rom") -> str:
     """Verilog text of a decode engine with AXI4-Stream ports.
 
     Parameters
     ----------
-    lanes, codec, registered
+    lanes, codec, registered, impl
         As for :class:`~hw.decoder.TernaryDecoder`.
     module_name : str
         Name of the top module: a plain Verilog identifier.
@@ -114,8 +113,9 @@ def generate_verilog(lanes=64, codec="standard", registered=False,
             f"module name must be a Verilog identifier (letters, digits, _ and $, "
             f"not starting with a digit or $), not {module_name!r}"
         )
-    top = AxiStreamTop(lanes, codec, registered)
-    text = rtlil.convert(top, name=module_name, ports=top.ports(), emit_src=False)
+    check_parameters(lanes, codec, impl)
+    top = AxiStreamTop(lanes, codec, registered, impl)
+    text = rtlil.convert(top, name=module_name, emit_src=False)
     return _LINT_WAIVER + _rtlil_to_verilog(text) + "/* verilator lint_on UNUSEDSIGNAL */\n"
 
 

@@ -178,9 +178,9 @@ def missing_bins(limit: int = 20) -> list[str]:
     out = []
     for name in sorted(coverage_db):
         item = coverage_db[name]
-        if not name.startswith(ROOT) or not hasattr(item, "detailed_coverage"):
+        if not name.startswith(ROOT) or not isinstance(item, (CoverPoint, CoverCross)):
             continue
-        at_least = getattr(item, "at_least", 1)
+        at_least = item.at_least
         for b, hits in item.detailed_coverage.items():
             if hits < at_least:
                 out.append(f"{name}: {b}")

@@ -9,6 +9,7 @@ extra, counts equal.  The last test prints the functional coverage report.
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from cocotb.triggers import ClockCycles, RisingEdge
 
 from . import coverage as cov
 from .stimulus import exhaustive_lines, invalid_lines, uniform_lines, weight_lines
-from .tb import GENERATORS, TB
+from .tb import GENERATORS, TB, Scoreboard
 
 #: The test functions, in order (the runner runs them one by one when recording waves).
 TESTS = ("throughput", "exhaustive_codes", "random_lines", "packets", "long_stalls",
@@ -194,6 +195,9 @@ async def coverage_report(dut):
     path = os.environ.get("TRITPACK_COVERAGE_FILE")
     if path:
         c.export(Path(path))
+    stats = os.environ.get("TRITPACK_STATS_FILE")
+    if stats:
+        Path(stats).write_text(json.dumps({"lines": Scoreboard.lines_total}))
     if os.environ.get("TRITPACK_REQUIRE_COVERAGE") == "1":
         missing = cov.missing_bins()
         assert not missing, "coverage below 100 %, uncovered bins: " + ", ".join(missing)

@@ -2,27 +2,19 @@
 
 The whole story in one command: make (or load) a float weight matrix,
 ternarize it with absmean, pack it into 64-byte lines, print the size report,
-generate the engine's Verilog, stream every line through it in Icarus (cocotb,
-random idle cycles on the input and back-pressure on the output), compare every
-trit the engine emits with the golden model and with the ternarized tensor,
-and print a summary: tensor, sizes, lines, clocks, lines per clock, simulation
-speed, PASS or FAIL (exit status 0 or 1).
-
-The RTL step is :func:`stream_through_engine`; it runs the cocotb test
-:func:`demo_stream` of this module (defined only inside the simulator, so the
-command line does not import cocotb), built and run with :mod:`sim.runner`.
+then :func:`sim.stream.stream_lines` generates the engine's Verilog, compiles it
+with Icarus and streams every line through it (cocotb testbench: random idle
+clocks on the input, random back-pressure on the output, every output transfer,
+so every trit, compared with the golden model, AXI4-Stream protocol checked).
+The demo also checks that the golden decode of the lines is the ternarized
+tensor, and prints a summary: tensor, sizes, lines, clocks, lines per clock,
+simulation speed, PASS or FAIL (exit status 0 or 1).
 """
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import tempfile
-import threading
 import time
-from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
@@ -34,16 +26,13 @@ from golden.weights.pack import plan, ternarize
 from golden.weights.report import TensorSize, human_bytes, size_report
 from golden.weights.sources import open_source
 
-__all__ = ["register_demo", "make_weights", "run_demo", "stream_through_engine", "RtlRun"]
+from .stream import stream_lines
+
+__all__ = ["register_demo", "make_weights", "run_demo"]
 
 DEFAULT_SHAPE = (2048, 2048)
 QUICK_SHAPE = (128, 320)
-ENV_LINES = "TRITPACK_DEMO_LINES"
-ENV_OUT = "TRITPACK_DEMO_OUT"
-ENV_STALL = "TRITPACK_DEMO_STALL"
-ENV_SEED = "TRITPACK_DEMO_SEED"
 STALL = 0.1  # probability of an idle input clock, and of a stalled output clock
-PROGRESS_EVERY = 512  # clocks between progress notes written by the simulation
 
 
 def make_weights(shape=DEFAULT_SHAPE, seed: int = 1) -> np.ndarray:
@@ -58,205 +47,6 @@ def make_weights(shape=DEFAULT_SHAPE, seed: int = 1) -> np.ndarray:
     w *= np.float32(0.02 / np.sqrt(1.5))  # the t(6) variance is 6/4
     w *= rng.lognormal(0.0, 0.25, size=(rows, 1)).astype(np.float32)
     return w
-
-
-@dataclass
-class RtlRun:
-    """What came out of the engine.
-
-    Members
-    -------
-    trits : numpy.ndarray
-        int8 (lines, 320): every trit the engine emitted, in order.
-    invalid : numpy.ndarray
-        bool (lines,): a transfer of that line had ``tuser`` set.
-    clocks : int
-        From the first input transfer to the last output transfer.
-    stalls : str
-        The pause generator used for idle and back-pressure.
-    sim_seconds : float
-        Seconds of simulated streaming (simulator start-up and build excluded).
-    wall : float
-        Seconds the simulation run took, start-up included (build excluded).
-    passed : bool
-        The testbench's own verdict (scoreboard, protocol checker, counts).
-    message : str
-        The testbench's failure message, if any.
-    """
-
-    trits: np.ndarray
-    invalid: np.ndarray
-    clocks: int
-    stalls: str
-    sim_seconds: float
-    wall: float
-    passed: bool
-    message: str = ""
-
-
-def stream_through_engine(lines: np.ndarray, lanes: int = 64, codec: str = "standard",
-                          seed: int = 1, build_dir: Path | None = None,
-                          progress: bool | None = None) -> RtlRun:
-    """Stream (n, 64) uint8 lines through the generated engine in Icarus.
-
-    Builds the Verilog of :class:`sim.runner.Variant` ``(lanes, codec)`` with
-    Icarus into ``build_dir`` and runs :func:`demo_stream` with cocotb: the
-    lines go in as one AXI4-Stream packet with random idle clocks, the output
-    sees random back-pressure, and every output transfer is recorded.
-
-    Raises
-    ------
-    RuntimeError
-        If Icarus or the simulation fails to produce results.
-    """
-    from . import runner
-
-    lines = np.ascontiguousarray(lines, dtype=np.uint8).reshape(-1, golden.LINE_BYTES)
-    variant = runner.Variant(lanes, codec)
-    build_dir = Path(build_dir) if build_dir is not None else runner.BUILD_ROOT.parent / "demo"
-    runner.build(variant, build_dir, waves=False)
-    with tempfile.TemporaryDirectory(prefix="tritpack-demo-") as tmp:
-        tmp = Path(tmp)
-        np.save(tmp / "lines.npy", lines)
-        env = {ENV_LINES: str(tmp / "lines.npy"), ENV_OUT: str(tmp), ENV_SEED: str(seed),
-               ENV_STALL: str(STALL)}
-        box: dict = {}
-
-        def work():
-            try:
-                box["result"] = runner.run(variant, build_dir, tests=["demo_stream"], seed=seed,
-                                           waves=False, env=env, test_module="sim.demo")
-            except BaseException as exc:  # reported in the main thread
-                box["error"] = exc
-
-        t0 = time.perf_counter()
-        thread = threading.Thread(target=work, daemon=True)
-        thread.start()
-        bar = tqdm(total=len(lines), unit="line", desc="rtl", leave=False,
-                   disable=(None if progress is None else not progress))
-        while thread.is_alive():
-            thread.join(0.2)
-            done = _progress(tmp)
-            bar.update(max(0, done - bar.n))
-        bar.close()
-        wall = time.perf_counter() - t0
-        if "error" in box:
-            raise box["error"]
-        result = box["result"]
-        summary = tmp / "summary.json"
-        if not summary.is_file():
-            raise RuntimeError(f"the simulation produced no results: {result.summary()}")
-        info = json.loads(summary.read_text())
-        out = np.load(tmp / "out.npy")
-        user = np.load(tmp / "user.npy")
-    beats = golden.LINE_BYTES // lanes
-    trits = _decode_transfers(out, lanes).reshape(-1, 5 * golden.LINE_BYTES) \
-        if out.size else np.zeros((0, 5 * golden.LINE_BYTES), np.int8)
-    invalid = user.reshape(-1, beats).any(axis=1) if user.size else np.zeros(0, bool)
-    return RtlRun(trits, invalid, int(info["clocks"]), info["stalls"], info["seconds"], wall,
-                  result.passed, "" if result.passed else result.summary())
-
-
-def _progress(tmp: Path) -> int:
-    try:
-        return int((tmp / "progress").read_text() or 0)
-    except (OSError, ValueError):
-        return 0
-
-
-def _decode_transfers(out: np.ndarray, lanes: int) -> np.ndarray:
-    """(transfers, 10*lanes/8) little-endian bytes -> trits, 2-bit two's complement each."""
-    bits = np.unpackbits(out, axis=1, bitorder="little")[:, : 10 * lanes]
-    two = bits.reshape(out.shape[0], 5 * lanes, 2)
-    field = two[..., 0] | (two[..., 1] << 1)  # 00 -> 0, 01 -> +1, 11 -> -1, 10 -> not a trit
-    return np.select([field == 1, field == 3, field == 0], [1, -1, 0], 2).astype(np.int8)
-
-
-# --- the cocotb side: only defined inside the simulator ------------------------------------
-
-if os.environ.get(ENV_LINES):
-    import cocotb
-    from cocotb.clock import Clock
-    from cocotb.triggers import ClockCycles, RisingEdge
-
-    @cocotb.test()
-    async def demo_stream(dut):
-        """Stream the demo's lines as one packet with random stalls; record every transfer.
-
-        A lean driver (a few signal accesses per clock, so that a 2048 x 2048 layer
-        streams in seconds): the input holds ``tvalid`` and ``tdata`` until the
-        transfer, idles at random between lines; the output's ``tready`` drops at
-        random.  Handshakes are sampled at the rising edge, as cocotbext-axi does.
-        The comparison with the golden model is done by the caller, on every trit.
-        """
-        lines = np.load(os.environ[ENV_LINES])
-        out_dir = Path(os.environ[ENV_OUT])
-        stall = float(os.environ.get(ENV_STALL, STALL))
-        rng = np.random.default_rng(int(os.environ.get(ENV_SEED, "1")))
-        n = len(lines)
-        raw = lines.tobytes()
-        ints = [int.from_bytes(raw[i:i + 64], "little") for i in range(0, len(raw), 64)]
-        beats = golden.LINE_BYTES // (len(dut.m_axis_tdata) // 10)
-        total = n * beats
-        limit = 50 * total + 1000
-        idle = (rng.random(limit) < stall).tolist()
-        busy = (rng.random(limit) < stall).tolist()
-
-        s_valid, s_data, s_last, s_ready = (dut.s_axis_tvalid, dut.s_axis_tdata,
-                                            dut.s_axis_tlast, dut.s_axis_tready)
-        m_valid, m_data, m_user, m_ready = (dut.m_axis_tvalid, dut.m_axis_tdata,
-                                            dut.m_axis_tuser, dut.m_axis_tready)
-        Clock(dut.clk, 10, unit="ns").start()
-        dut.rst.value = 1
-        s_valid.value = 0
-        s_last.value = 0
-        m_ready.value = 0
-        await ClockCycles(dut.clk, 4)
-        dut.rst.value = 0
-        edge = RisingEdge(dut.clk)
-        await edge
-
-        data, user = [], []
-        sent = 0
-        valid = ready = False
-        first_in = last_out = None
-        t0 = time.perf_counter()
-        for clock in range(limit):
-            await edge
-            if valid and s_ready.value:
-                valid = False
-                sent += 1
-                if first_in is None:
-                    first_in = clock
-            if ready and m_valid.value:
-                data.append(m_data.value.to_unsigned())
-                user.append(int(m_user.value))
-                last_out = clock
-                if len(data) == total:
-                    break
-            if not valid:
-                if sent < n and not idle[clock]:
-                    s_data.value = ints[sent]
-                    s_last.value = int(sent == n - 1)
-                    s_valid.value = 1
-                    valid = True
-                else:
-                    s_valid.value = 0
-            ready = not busy[clock]
-            m_ready.value = int(ready)
-            if clock % PROGRESS_EVERY == 0:
-                (out_dir / "progress").write_text(str(len(data) // beats))
-        seconds = time.perf_counter() - t0
-        width = len(dut.m_axis_tdata) // 8
-        out = np.frombuffer(b"".join(v.to_bytes(width, "little") for v in data),
-                            np.uint8).reshape(-1, width)
-        np.save(out_dir / "out.npy", out)
-        np.save(out_dir / "user.npy", np.array(user, np.uint8))
-        clocks = 0 if last_out is None else last_out - first_in + 1
-        (out_dir / "summary.json").write_text(json.dumps(
-            {"clocks": clocks, "stalls": f"{stall:.0%}", "seconds": seconds}))
-        (out_dir / "progress").write_text(str(len(data) // beats))
-        assert len(data) == total, f"{len(data)} of {total} output transfers in {limit} clocks"
 
 
 # --- the demo ----------------------------------------------------------------------------
@@ -282,8 +72,7 @@ def _step(n: int, text: str) -> None:
 
 
 def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, seed: int = 1,
-             codec: str = "standard", lanes: int = 64, build_dir=None,
-             progress: bool | None = None) -> bool:
+             codec: str = "standard", lanes: int = 64, progress: bool | None = None) -> bool:
     """Run the demo (see the module docstring) and print as it goes; True on PASS."""
     t_start = time.perf_counter()
     if input_path is None:
@@ -320,25 +109,26 @@ def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, se
     _step(3, "size report:")
     print(size_report([sizes]), flush=True)
 
-    _step(4, f"generate the Verilog ({lanes} lanes, {codec}), compile with Icarus, stream "
-          f"{lines.shape[0]} lines with random idle and back-pressure stalls")
+    _step(4, f"generate the Verilog ({lanes} lanes, {codec}), compile it with Icarus and "
+          f"stream {lines.shape[0]} lines through it ({STALL:.0%} random idle and "
+          "back-pressure), every transfer checked against the golden model")
+    bar = tqdm(total=lines.shape[0], unit="line", desc="rtl", leave=False,
+               disable=(None if progress is None else not progress))
+    t0 = time.perf_counter()
     try:
-        rtl = stream_through_engine(lines, lanes, codec, seed, build_dir, progress)
-    except RuntimeError as exc:
-        print(f"  RTL simulation failed: {exc}\n  FAIL", flush=True)
-        return False
+        rtl = stream_lines(lines, lanes=lanes, codec=codec, stall=STALL, seed=seed,
+                           progress=lambda n: bar.update(n - bar.n))
+    finally:
+        bar.close()
+    wall = time.perf_counter() - t0
 
-    _step(5, "compare every trit with the golden model")
-    expected = golden.decode(lines, codec).reshape(-1, 5 * golden.LINE_BYTES)
-    n_out = rtl.trits.shape[0]
-    same_shape = rtl.trits.shape == expected.shape
-    wrong_golden = int((rtl.trits != expected).sum()) if same_shape else expected.size
-    got = rtl.trits.reshape(-1)[: trits.size] if same_shape else None
-    wrong_tensor = int((got != trits.reshape(-1)).sum()) if same_shape else trits.size
-    ok = (rtl.passed and same_shape and wrong_golden == 0 and wrong_tensor == 0
-          and not rtl.invalid.any())
-    if not ok and rtl.message:
-        print(rtl.message)
+    _step(5, "check the chain: golden decode of the lines = the ternarized tensor")
+    decoded = golden.unpack(packed)
+    wrong_tensor = int((decoded != trits).sum())
+    ok = (rtl.passed and rtl.transfers == lines.shape[0] * (golden.LINE_BYTES // lanes)
+          and wrong_tensor == 0)
+    for msg in rtl.errors[:3]:
+        print(f"  {msg}")
     bpw = 8 * sizes.packed_bytes / sizes.num_weights
     print()
     print("Summary")
@@ -348,14 +138,16 @@ def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, se
           f"{100 * (sizes.packed_bytes / sizes.two_bit_bytes - 1):+.1f}% vs 2-bit, "
           f"{100 * (sizes.packed_bytes / sizes.tq_bytes('TQ1_0') - 1):+.1f}% vs TQ1_0, "
           f"{100 * (sizes.packed_bytes / sizes.tq_bytes('TQ2_0') - 1):+.1f}% vs TQ2_0)")
-    print(f"  lines    {lines.shape[0]} in, {n_out} out")
-    print(f"  clocks   {rtl.clocks} ({lines.shape[0] / max(rtl.clocks, 1):.3f} lines/clock "
-          f"with {rtl.stalls} idle and back-pressure)")
+    print(f"  lines    {rtl.lines} lines of 64 bytes, {rtl.transfers} output transfers "
+          f"of {lanes} lanes")
+    print(f"  clocks   {rtl.clocks} ({rtl.lines_per_clock:.3f} lines/clock with {STALL:.0%} "
+          f"random idle and back-pressure; latency {rtl.latency} clocks)")
     print(f"  sim      {rtl.sim_seconds:.1f} s streaming in Icarus + cocotb = "
-          f"{lines.shape[0] / rtl.sim_seconds:.0f} lines/s, {rtl.clocks / rtl.sim_seconds:.0f} "
-          f"clocks/s ({rtl.wall:.1f} s with simulator start-up)")
-    print(f"  check    {expected.size} trits vs golden decode: {wrong_golden} wrong; "
-          f"{trits.size} vs the ternarized tensor: {wrong_tensor} wrong")
+          f"{rtl.lines_per_second:.0f} lines/s ({rtl.cpu_seconds:.1f} s of CPU; "
+          f"{wall:.1f} s with Verilog generation and compilation)")
+    print(f"  check    {rtl.transfers * 5 * lanes} trits from the engine vs the golden model: "
+          f"{rtl.mismatches} wrong transfers; golden decode vs the ternarized tensor: "
+          f"{wrong_tensor} wrong trits (SEED={rtl.seed})")
     print(f"  total    {time.perf_counter() - t_start:.1f} s")
     print(f"  {'PASS' if ok else 'FAIL'}", flush=True)
     return ok
@@ -375,7 +167,6 @@ def register_demo(subparsers) -> None:
     p.add_argument("--seed", type=int, default=1, help="weights and stalls (default 1)")
     p.add_argument("--codec", choices=golden.CODEC_NAMES, default="standard")
     p.add_argument("--lanes", type=int, choices=(1, 2, 4, 8, 16, 32, 64), default=64)
-    p.add_argument("--build-dir", metavar="DIR", help="where to build (default build/demo)")
     p.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                    default=None, help="no progress bar (default: shown on a terminal)")
     p.set_defaults(func=_run)
@@ -385,6 +176,6 @@ def _run(args) -> int:
     if args.tensor and not args.input:
         raise WeightsError("--tensor needs --input")
     ok = run_demo(args.input, args.tensor, args.quick, args.seed, args.codec, args.lanes,
-                  args.build_dir, args.progress)
+                  args.progress)
     sys.stdout.flush()
     return 0 if ok else 1

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import golden
 
+from .protocol import TESTBENCH_TOP, testbench_verilog
+
 __all__ = [
     "BUILD_ROOT", "TOPLEVEL", "RunResult", "TestResult", "Variant", "build", "env_seed",
     "env_waves", "node_build_dir", "run",
@@ -27,7 +29,8 @@ __all__ = [
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD_ROOT = ROOT / "build" / "sim"
-TOPLEVEL = "ternary_decoder"
+ENGINE = "ternary_decoder"       # the generated engine ...
+TOPLEVEL = TESTBENCH_TOP         # ... inside the testbench top with the protocol checkers
 TEST_MODULE = "sim.decoder_tests"
 TIMESCALE = ("1ns", "1ps")
 
@@ -55,7 +58,7 @@ class Variant:
         from hw.verilog import generate_verilog
 
         return generate_verilog(lanes=self.lanes, codec=self.codec,
-                                registered=self.registered, module_name=TOPLEVEL)
+                                registered=self.registered, module_name=ENGINE)
 
     def env(self) -> dict[str, str]:
         """What the cocotb side needs to know and cannot read from the Verilog."""
@@ -145,19 +148,22 @@ def _runner():
 
 def build(variant: Variant, build_dir: Path, *, verilog: str | None = None,
           waves: bool | None = None) -> Path:
-    """Generate ``variant``'s Verilog (or take ``verilog``) and compile it with Icarus.
+    """Generate ``variant``'s Verilog (or take ``verilog``, which must define the module
+    ``ternary_decoder``), add the testbench top and compile both with Icarus.
 
     Returns the build directory.  ``waves`` defaults to ``WAVES`` from the environment.
     """
     build_dir = Path(build_dir)
     build_dir.mkdir(parents=True, exist_ok=True)
-    source = build_dir / f"{TOPLEVEL}.v"
-    text = variant.verilog() if verilog is None else verilog
-    tmp = source.with_suffix(".tmp")
-    tmp.write_text(text)
-    tmp.replace(source)
+    sources = [build_dir / f"{ENGINE}.v", build_dir / f"{TOPLEVEL}.v"]
+    texts = [variant.verilog() if verilog is None else verilog,
+             testbench_verilog(variant.lanes, ENGINE)]
+    for path, text in zip(sources, texts, strict=True):
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text)
+        tmp.replace(path)
     _runner().build(
-        sources=[source], hdl_toplevel=TOPLEVEL, build_dir=build_dir, always=True,
+        sources=sources, hdl_toplevel=TOPLEVEL, build_dir=build_dir, always=True,
         timescale=TIMESCALE, waves=env_waves() if waves is None else waves,
         log_file=build_dir / "build.log",
     )
@@ -184,7 +190,11 @@ def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = Non
     seed = env_seed() if seed is None else seed
     waves = env_waves() if waves is None else waves
     result = RunResult(seed, build_dir)
-    full_env = {**variant.env(), **(env or {})}
+    # cocotb's default for Icarus applies writes at once, so a driver that samples
+    # after another one has written sees a combinational path (the engine's
+    # m_axis_tready -> s_axis_tready) already updated: a race.  Deferred writes
+    # make every driver sample the values of the clock edge itself.
+    full_env = {"COCOTB_TRUST_INERTIAL_WRITES": "0", **variant.env(), **(env or {})}
     if waves:
         if tests is None:
             mod = __import__(test_module, fromlist=["TESTS"])
@@ -193,7 +203,7 @@ def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = Non
     else:
         groups = [tests]
     for group in groups:
-        tag = "all" if group is None else "_".join(group)
+        tag = "all" if group is None else re.sub(r"[^A-Za-z0-9_.-]+", "_", "_".join(group))
         log = build_dir / f"sim_{tag}.log"
         xml = build_dir / f"results_{tag}.xml"
         plusargs = []

@@ -46,6 +46,9 @@ class StreamResult:
         Clocks from the first input transfer to the first output ``tvalid``.
     sim_seconds : float
         Wall-clock time of the streaming inside the simulator (build excluded).
+    cpu_seconds : float
+        CPU time of the simulator process over the same span (Icarus and Python
+        share it), which does not depend on the load of the machine.
     lines_per_second : float
         Simulation speed with every check on.
     mismatches : int
@@ -64,6 +67,7 @@ class StreamResult:
     lines_per_clock: float = 0.0
     latency: int = 0
     sim_seconds: float = 0.0
+    cpu_seconds: float = 0.0
     lines_per_second: float = 0.0
     mismatches: int = 0
     errors: list = field(default_factory=list)
@@ -181,15 +185,16 @@ if cocotb is not None:
         from .tb import TB
 
         tb = TB(dut, os.environ.get("TRITPACK_CODEC", "standard"), coverage=False,
-                fail_fast=False)
-        stall = f"random_{os.environ[_ENV + 'STALL']}"
+                fail_fast=False, monitor=False)
+        pct = int(os.environ[_ENV + "STALL"])
+        stall = f"random_{pct}" if pct else "none"
         tb.set_generators(stall, stall)
         await tb.reset()
         lines = np.load(os.environ[_ENV + "INPUT"])
         step = int(os.environ[_ENV + "PACKET"])
         progress = Path(os.environ[_ENV + "PROGRESS"])
         result = StreamResult(lines=int(lines.shape[0]))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         try:
             for start in range(0, lines.shape[0], step):
                 await tb.send_when_room(lines[start:start + step])
@@ -198,6 +203,7 @@ if cocotb is not None:
         except AssertionError as exc:  # protocol violation or timeout: report, don't hide
             result.errors.append(str(exc))
         result.sim_seconds = time.perf_counter() - t0
+        result.cpu_seconds = time.process_time() - c0
         s, m = tb.checker.ports
         sb = tb.scoreboard
         result.transfers = sb.transfers

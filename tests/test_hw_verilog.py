@@ -6,6 +6,7 @@ saying so, when a tool is missing.
 
 from __future__ import annotations
 
+import functools
 import re
 import resource
 import shutil
@@ -16,6 +17,7 @@ import numpy as np
 import pytest
 
 import golden
+from golden import lut_io
 from golden.cli import main as tritpack
 from hw.verilog import generate_verilog
 
@@ -25,6 +27,12 @@ needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None,
                                     reason="iverilog not installed (make tools)")
 needs_verilator = pytest.mark.skipif(shutil.which("verilator") is None,
                                      reason="verilator not installed (make tools)")
+
+
+@functools.cache
+def verilog(lanes, codec="standard", registered=False) -> str:
+    """Generated once per parameter set for all the tests that only read it."""
+    return generate_verilog(lanes, codec, registered)
 
 
 def ports(text, module="ternary_decoder") -> dict[str, tuple[str, int]]:
@@ -61,7 +69,7 @@ def test_axi_ports(lanes, registered):
         "m_axis_tready": ("input", 1), "m_axis_tlast": ("output", 1),
         "m_axis_tuser": ("output", 1), "error": ("output", 1),
     }
-    assert ports(generate_verilog(lanes, "standard", registered)) == expected
+    assert ports(verilog(lanes, "standard", registered)) == expected
 
 
 def test_module_name():
@@ -73,14 +81,16 @@ def test_module_name():
             generate_verilog(1, module_name=bad)
 
 
+def rom_table(text) -> dict[int, int]:
+    """Address -> row of the table initialised in Verilog ``text``."""
+    return {int(a): int(v, 16) for a, v in re.findall(r"rom \[(\d+)\] = 11'h([0-9a-f]+);", text)}
+
+
 def test_rom_from_golden():
     """The only table in the Verilog is the golden one: 256 rows, 10 trit bits + valid."""
     for codec in golden.CODEC_NAMES:
         lut = golden.get_lut(codec)
-        rows = dict(
-            (int(a), int(v, 16))
-            for a, v in re.findall(r"rom \[(\d+)\] = 11'h([0-9a-f]+);", generate_verilog(1, codec))
-        )
+        rows = rom_table(verilog(1, codec))
         assert sorted(rows) == list(range(256))
         for code, row in rows.items():
             trits = [((row >> (2 * n)) & 3) for n in range(5)]
@@ -114,7 +124,7 @@ def test_generation_fast_and_small():
 @pytest.mark.parametrize("registered", VARIANTS)
 @pytest.mark.parametrize("lanes", [1, 8, 64])
 def test_iverilog_clean(tmp_path, lanes, registered):
-    path = write(tmp_path, generate_verilog(lanes, "tq1", registered))
+    path = write(tmp_path, verilog(lanes, "standard", registered))
     r = subprocess.run(["iverilog", "-g2005", "-Wall", "-o", str(tmp_path / "a.out"), str(path)],
                        capture_output=True, text=True)
     assert r.returncode == 0 and r.stdout + r.stderr == "", r.stdout + r.stderr
@@ -124,7 +134,7 @@ def test_iverilog_clean(tmp_path, lanes, registered):
 @pytest.mark.parametrize("registered", VARIANTS)
 @pytest.mark.parametrize("lanes", [1, 8, 64])
 def test_verilator_clean(tmp_path, lanes, registered):
-    path = write(tmp_path, generate_verilog(lanes, "standard", registered))
+    path = write(tmp_path, verilog(lanes, "standard", registered))
     r = subprocess.run(["verilator", "--lint-only", "-Wall", str(path)],
                        capture_output=True, text=True, cwd=tmp_path)
     assert r.returncode == 0 and "%Warning" not in r.stderr, r.stderr
@@ -133,7 +143,7 @@ def test_verilator_clean(tmp_path, lanes, registered):
 @needs_verilator
 def test_verilator_waiver_is_needed(tmp_path):
     """The one waiver in the output is there for a reason (it would flag otherwise)."""
-    text = generate_verilog(8).replace("/* verilator lint_off UNUSEDSIGNAL */", "")
+    text = verilog(8).replace("/* verilator lint_off UNUSEDSIGNAL */", "")
     r = subprocess.run(["verilator", "--lint-only", "-Wall", str(write(tmp_path, text))],
                        capture_output=True, text=True, cwd=tmp_path)
     assert "UNUSEDSIGNAL" in r.stderr
@@ -187,7 +197,7 @@ def test_icarus_decodes(tmp_path, lanes, registered):
     (tmp_path / "lines.hex").write_text(
         "".join(int.from_bytes(line.tobytes(), "little").to_bytes(64).hex() + "\n"
                 for line in lines))
-    dut = write(tmp_path, generate_verilog(lanes, "tq1", registered))
+    dut = write(tmp_path, verilog(lanes, "tq1", registered))
     tb = TESTBENCH.replace("NLINES", str(len(lines))).replace("WIDTH", str(10 * lanes))
     (tmp_path / "tb.v").write_text(tb)
     subprocess.run(["iverilog", "-g2005", "-o", "sim", "tb.v", str(dut)], cwd=tmp_path,
@@ -221,9 +231,22 @@ def test_cli_writes_file(tmp_path, capsys):
     assert [p.name for p in out.parent.iterdir()] == ["dec.v"]   # no temporary left
 
 
+def test_cli_lut_file(tmp_path):
+    """A custom codec from a golden LUT file ends up, row for row, in the ROM."""
+    std = golden.get_lut("standard")
+    lut = golden.Lut.from_table(std.trits[::-1].copy(), std.valid[::-1], name="rev")
+    (tmp_path / "rev.json").write_text(lut_io.to_json(lut))
+    out = tmp_path / "rev.v"
+    assert tritpack(["verilog", "--lanes", "1", "--codec", str(tmp_path / "rev.json"),
+                     "-o", str(out)]) == 0
+    assert rom_table(out.read_text()) == rom_table(generate_verilog(1, lut))
+    assert rom_table(out.read_text()) != rom_table(verilog(1, "standard"))
+
+
 @pytest.mark.parametrize("argv, message", [
-    (["--codec", "nope"], "codec 'nope' is neither one of standard, tq1"),
+    (["--codec", "nope"], "unknown codec 'nope'"),
     (["--module-name", "9x"], "module name must be a Verilog identifier"),
+    (["--impl", "magic"], "impl must be one of rom"),
 ])
 def test_cli_errors(tmp_path, capsys, argv, message):
     out = tmp_path / "x.v"

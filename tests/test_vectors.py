@@ -66,7 +66,8 @@ def test_file_formats_by_hand(lanes, codec):
 
 
 def test_lut_hex_rows():
-    rows = _rows(vectors.lut_hex("standard"))
+    rows = [r.split("//")[0].strip() for r in _rows(vectors.lut_hex("standard"))]
+    rows = [r for r in rows if r]
     assert len(rows) == 256
     # code 5 = 2 + 3*1: trits (-1, +1, 0, 0, 0) -> bits 0b00_00_00_01_11
     assert int(rows[5], 16) == 0b0000000111
@@ -96,6 +97,9 @@ def test_input_file_npy_and_text(tmp_path):
         assert not flat[700:].any()
         assert vec.line_last.tolist() == [False, False, True]
         assert info["trits"] == 700
+    first = vectors.build(_spec(lines=2, invalid_rate=0), t, info)
+    assert np.array_equal(first.lines, vec.lines[:2])
+    assert first.line_last.tolist() == [False, True]
 
 
 def _generate(tmp_path, name="v", *extra):
@@ -233,6 +237,7 @@ def test_failure_leaves_nothing(tmp_path, monkeypatch):
     (["--lines", "4", "--input", "{tiny}", "--invalid-rate", "0.001"], "input file tiny.txt"),
     (["--input", "{tiny}", "--lines", "2"], "packs into 1 line(s), fewer than the 2"),
     (["--input", "{bad}"], "bad.txt:2: '2' is not a trit"),
+    (["--input", "{tiny}", "--distribution", "weights"], "--distribution applies to random"),
     (["--input", "{missing}"], "No such file"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_bad_parameters_exit_2(tmp_path, capsys, argv, message):

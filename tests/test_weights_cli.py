@@ -11,8 +11,8 @@ from gguf import GGMLQuantizationType as Q
 from safetensors.numpy import load_file, save_file
 
 from golden.cli import main
-from golden.weights import Container
 from golden.weights.hf_bitnet import hf_pack
+from golden.weights.stfile import SafetensorsReader
 
 RNG = np.random.default_rng(11)
 
@@ -23,9 +23,16 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def write_gguf(path, tensors, arch="bitnet"):
+def write_gguf(path, tensors, arch="bitnet", alignment=None):
     w = gguf.GGUFWriter(path, arch)
     w.add_name("tiny test model")
+    w.add_uint32("bitnet.block_count", 1)
+    w.add_float32("bitnet.rope.freq_base", 10000.5)
+    w.add_bool("tokenizer.ggml.add_bos_token", True)
+    w.add_token_list(["<s>", "héllo", b"\xff\xfe raw bytes"])
+    w.add_token_scores([0.0, -1.25, -2.5])
+    if alignment:
+        w.add_custom_alignment(alignment)
     for name, (arr, qtype) in tensors.items():
         if qtype is None:
             w.add_tensor(name, arr)
@@ -43,10 +50,10 @@ def ternary(rows, cols):
     return (t.reshape(rows, -1, 256) * d).reshape(rows, cols)
 
 
-@pytest.fixture
-def gguf_file(tmp_path):
+@pytest.fixture(params=[None, 64], ids=["align32", "align64"])
+def gguf_file(tmp_path, request):
     path = tmp_path / "model.gguf"
-    write_gguf(path, {
+    write_gguf(path, alignment=request.param, tensors={
         "token_embd.weight": (RNG.normal(size=(8, 256)).astype(np.float16), None),
         "blk.0.attn_q.weight": (ternary(4, 512), Q.TQ1_0),
         "blk.0.ffn_down.weight": (ternary(2, 768), Q.TQ2_0),
@@ -70,6 +77,9 @@ def test_gguf_transcode_round_trip_is_bit_exact(capsys, tmp_path, gguf_file):
     assert gguf_tensors(back) == gguf_tensors(gguf_file)
     arch = gguf.GGUFReader(back).get_field("general.architecture").contents()
     assert arch == "bitnet"
+    # Metadata (tokenizer included, even bytes that are not UTF-8) comes back too:
+    # the whole file is the same, byte for byte.
+    assert back.read_bytes() == gguf_file.read_bytes()
 
 
 @pytest.mark.parametrize("codec,block", [("standard", 640), ("tq1", 320)])
@@ -103,6 +113,7 @@ def test_hf_transcode_round_trip_is_bit_exact(capsys, tmp_path, hf_file):
     assert run(capsys, "transcode", hf_file, "-o", mid)[0] == 0
     assert run(capsys, "transcode", mid, "-o", back)[0] == 0
     a, b = load_file(hf_file), load_file(back)
+    assert SafetensorsReader(back).metadata == {"format": "pt"}
     assert a.keys() == b.keys()
     for k in a:
         assert a[k].dtype == b[k].dtype and a[k].shape == b[k].shape
@@ -226,3 +237,19 @@ def test_entry_point_exit_status(tmp_path):
                        text=True)
     assert p.returncode == 2
     assert p.stderr.strip().count("\n") == 0 and "missing.gguf: cannot read" in p.stderr
+
+
+def test_error_transcode_of_floats_only(capsys, tmp_path):
+    src = tmp_path / "f.safetensors"
+    save_file({"w": np.ones((4, 4), np.float32)}, src)
+    err = _error(capsys, tmp_path, "transcode", src)
+    assert "f.safetensors: no TQ1_0, TQ2_0, HF packed or integer ternary tensor" in err
+
+
+def test_error_output_is_input(capsys, tmp_path):
+    src = tmp_path / "f.safetensors"
+    save_file({"w": np.ones((4, 4), np.float32)}, src)
+    before = src.read_bytes()
+    code, _, err = run(capsys, "pack", src, "-o", src)
+    assert code == 2 and "would overwrite the input" in err
+    assert src.read_bytes() == before

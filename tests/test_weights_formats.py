@@ -73,8 +73,12 @@ def test_tq1_qh_bytes_hold_four_trits_and_minus_one():
     assert decode(raw[0, 48:52], "tq1").reshape(4, 5)[:, 4].tolist() == [-1] * 4
 
 
-@pytest.mark.parametrize("qtype,byte,value", [("TQ1_0", 3, 0x01), ("TQ1_0", 49, 0x01), ("TQ1_0", 50, 0x02),
-                                              ("TQ2_0", 10, 0xFF)])
+@pytest.mark.parametrize("qtype,byte,value", [
+    ("TQ1_0", 3, 0x01),   # not a tq1 code in qs
+    ("TQ1_0", 49, 0x01),  # not a tq1 code in qh
+    ("TQ1_0", 50, 0x02),  # a tq1 code, but its fifth trit is 0, not -1
+    ("TQ2_0", 10, 0xFF),  # 2-bit values of 3
+])
 def test_corrupt_tq_bytes_raise(qtype, byte, value):
     raw = gguf.quants.quantize(np.ones((1, 256), np.float32), Q[qtype]).reshape(-1).copy()
     raw[byte] = value

@@ -49,8 +49,11 @@ def absmean_ternarize(w, eps: float = EPS) -> tuple[np.ndarray, np.float32]:
         If ``w`` is not a float array or holds NaN or infinity.
     """
     w = np.asarray(w)
-    if w.dtype.kind != "f" and w.dtype.name != "bfloat16":
+    if w.dtype.kind != "f" and w.dtype.name not in ("bfloat16", "float8_e4m3fn", "float8_e5m2"):
         raise ValueError(f"absmean needs float weights, not dtype {w.dtype}")
     scale = absmean_scale(w, eps)
-    q = np.rint(w.astype(np.float32, copy=False) / scale)
-    return np.clip(q, -1, 1).astype(np.int8), scale
+    q = np.array(w, dtype=np.float32)  # one float32 copy, then in place: memory ~ 2 tensors
+    q /= scale
+    np.rint(q, out=q)
+    np.clip(q, -1, 1, out=q)
+    return q.astype(np.int8), scale

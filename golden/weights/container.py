@@ -38,7 +38,7 @@ from golden import BLOCK_SIZES, CODEC_NAMES, PackedTensor, decode, padded_length
 from golden import pack as golden_pack
 
 from .errors import ContainerError, WeightsError
-from .stfile import DTYPES, SafetensorsReader, SafetensorsWriter, dtype_name
+from .stfile import DTYPES, SafetensorsReader, SafetensorsWriter
 from .ternary import LAYOUTS, MODES, TernaryTensor, expected_scale_shape
 
 __all__ = [
@@ -341,7 +341,12 @@ class Container:
                 if any(fnmatch.fnmatchcase(e.name, p) for p in patterns)]
 
     def _read_checked(self, e: Entry) -> list[bytes]:
-        bufs = [self._st.read_bytes(n) for n, _, _ in e.layout()]
+        try:
+            bufs = [self._st.read_bytes(n) for n, _, _ in e.layout()]
+        except ContainerError:
+            raise
+        except WeightsError as exc:  # e.g. the file shrank since it was opened
+            raise ContainerError(exc.reason, exc.path, exc.tensor) from None
         crc = e.crc_seed()
         for b in bufs:
             crc = zlib.crc32(b, crc)
@@ -389,9 +394,3 @@ class Container:
             else:
                 self.read_raw(e.name)
 
-
-def scale_dtype_of(scale) -> str:
-    name = dtype_name(np.asarray(scale).dtype)
-    if name not in SCALE_DTYPES:
-        raise WeightsError(f"scale dtype {name} is not one of {SCALE_DTYPES}")
-    return name

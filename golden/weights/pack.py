@@ -152,6 +152,9 @@ def pack_file(src, dst, codec: str = "standard", block: int = 320, patterns=None
     todo = [s for s in steps if s.action != "skip"]
     if not todo:
         raise WeightsError("no tensor to write", source.path)
+    if lossless and not any(s.action == "pack" for s in todo):
+        raise WeightsError("no TQ1_0, TQ2_0, HF packed or integer ternary tensor to transcode",
+                           source.path)
     entries = [entry_for(s, codec, block) for s in todo]
     details = {k: v for k, v in source.details.items() if v is not None}
     src_desc = {"format": source.format, "file": source.path.name, **details}

@@ -24,7 +24,7 @@ from .ternary import TernaryTensor
 
 __all__ = ["SourceTensor", "Source", "open_source", "FLOAT_DTYPES"]
 
-FLOAT_DTYPES = ("F64", "F32", "F16", "BF16")
+FLOAT_DTYPES = ("F64", "F32", "F16", "BF16", "F8_E4M3", "F8_E5M2")
 GGUF_MAGIC = b"GGUF"
 NPY_MAGIC = b"\x93NUMPY"
 
@@ -218,7 +218,8 @@ def _open_gguf(path: Path) -> Source:
         tensors = list(reader.tensors)
         arch = reader.get_field("general.architecture")
         arch = arch.contents() if arch is not None else None
-        alignment = reader.alignment
+        alignment = int(reader.alignment)
+        kv, dropped = _gguf_kv(reader)
     except Exception as exc:  # gguf raises many types on bad input; all mean a corrupt file
         raise WeightsError(f"corrupt or truncated GGUF file: {type(exc).__name__}: {exc}",
                            path) from None
@@ -250,7 +251,45 @@ def _open_gguf(path: Path) -> Source:
                 name, "unsupported", qtype, shape, nbytes, None,
                 reason=f"unsupported GGUF quantization type {qtype}; "
                 "expected TQ1_0, TQ2_0, F32, F16, BF16 or an integer type"))
-    return Source(path, "gguf", items, {"architecture": arch, "alignment": alignment})
+    details = {"architecture": arch, "alignment": alignment, "gguf_kv": kv}
+    if dropped:
+        details["gguf_kv_dropped"] = dropped
+    return Source(path, "gguf", items, details)
+
+
+def _gguf_text(part) -> str:
+    # surrogateescape keeps any byte sequence, valid UTF-8 or not, through JSON and back.
+    return bytes(part).decode("utf-8", "surrogateescape")
+
+
+def _gguf_kv(reader) -> tuple[list, list]:
+    """The file's metadata as JSON-able ``[key, type, sub_type, value]``, to write it back.
+
+    Keys GGUF itself writes (``GGUF.*``) are left out; nested arrays, which the
+    gguf writer cannot reproduce, and empty arrays, which it refuses, are listed as dropped.
+    """
+    from gguf import GGUFValueType as V
+
+    kv, dropped = [], []
+    for f in reader.fields.values():
+        if f.name.startswith("GGUF."):
+            continue
+        main = f.types[0]
+        if main == V.ARRAY:
+            sub = f.types[-1]
+            if len(f.types) != 2 or not f.data:
+                dropped.append(f.name)
+                continue
+            if sub == V.STRING:
+                value = [_gguf_text(f.parts[i]) for i in f.data]
+            else:
+                value = [v for i in f.data for v in f.parts[i].tolist()]
+            kv.append([f.name, main.name, sub.name, value])
+        elif main == V.STRING:
+            kv.append([f.name, main.name, None, _gguf_text(f.parts[-1])])
+        else:
+            kv.append([f.name, main.name, None, f.parts[-1].tolist()[0]])
+    return kv, dropped
 
 
 def _gguf_tq_item(path, t, name, qtype, shape, nbytes) -> SourceTensor:

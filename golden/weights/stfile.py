@@ -30,13 +30,18 @@ import numpy as np
 
 from .errors import WeightsError
 
-__all__ = ["DTYPES", "TensorInfo", "SafetensorsReader", "SafetensorsWriter", "dtype_name"]
+__all__ = [
+    "DTYPES", "TensorInfo", "SafetensorsReader", "SafetensorsWriter", "dtype_name",
+    "publish",
+]
 
 DTYPES = {
     "F64": np.dtype("<f8"),
     "F32": np.dtype("<f4"),
     "F16": np.dtype("<f2"),
     "BF16": np.dtype(ml_dtypes.bfloat16),
+    "F8_E4M3": np.dtype(ml_dtypes.float8_e4m3fn),
+    "F8_E5M2": np.dtype(ml_dtypes.float8_e5m2),
     "I64": np.dtype("<i8"),
     "I32": np.dtype("<i4"),
     "I16": np.dtype("<i2"),
@@ -48,6 +53,14 @@ DTYPES = {
     "BOOL": np.dtype("?"),
 }
 MAX_HEADER = 100 * 1024 * 1024  # the limit the reference implementation uses
+
+
+def publish(tmp, path) -> None:
+    """Give a finished temporary file the usual permissions and rename it to ``path``."""
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it 0600
+    os.replace(tmp, path)
 
 
 def dtype_name(dtype) -> str:
@@ -292,7 +305,7 @@ class SafetensorsWriter:
         self._file.flush()
         os.fsync(self._file.fileno())
         self._file.close()
-        os.replace(self._tmp, self.path)
+        publish(self._tmp, self.path)
 
     def discard(self) -> None:
         if not self._file.closed:

@@ -31,7 +31,7 @@ from .container import Container, Entry
 from .errors import WeightsError
 from .gguf_tq import QK, TYPE_SIZE, trits_to_tq
 from .hf_bitnet import hf_pack, scale_name
-from .stfile import DTYPES, SafetensorsWriter
+from .stfile import DTYPES, SafetensorsWriter, publish
 from .ternary import TernaryTensor
 
 __all__ = ["TARGETS", "to_gguf", "to_hf", "to_unpacked", "UNPACK_DTYPES"]
@@ -46,7 +46,7 @@ def _bar(entries, desc, progress):
                 disable=(None if progress is None else not progress))
 
 
-def _block_scales(c: Container, e: Entry, t: TernaryTensor) -> np.ndarray:
+def _block_scales(e: Entry, t: TernaryTensor) -> np.ndarray:
     """fp16 ``d`` per 256-weight block for a TQ type."""
     if t.layout == "block256":
         if e.scale_dtype == "F16":
@@ -103,6 +103,7 @@ def to_gguf(src, dst, qtype: str | None = None, progress: bool | None = None) ->
     os.close(fd)
     try:
         w = gguf.GGUFWriter(tmp, arch)
+        _add_gguf_kv(w, c.source.get("gguf_kv", []))
         for e, qt, shape in plan:
             if qt is not None:
                 nbytes = int(np.prod(shape))
@@ -119,17 +120,36 @@ def to_gguf(src, dst, qtype: str | None = None, progress: bool | None = None) ->
         for e, qt, shape in _bar(plan, "gguf", progress):
             if e.kind == "ternary":
                 t = c.read_ternary(e.name)
-                data = trits_to_tq(t.trits, _block_scales(c, e, t), qt).reshape(shape)
+                data = trits_to_tq(t.trits, _block_scales(e, t), qt).reshape(shape)
             else:
                 data = c.read_raw(e.name)
                 if e.dtype == "BF16":
                     data = data.view(np.uint8)
             w.write_tensor_data(np.ascontiguousarray(data))
         w.close()
-        os.replace(tmp, dst)
+        publish(tmp, dst)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _add_gguf_kv(w, kv: list) -> None:
+    """Write back the metadata of the GGUF file the container came from."""
+    from gguf import GGUFValueType as V
+
+    def value(v, vtype):
+        return v.encode("utf-8", "surrogateescape") if vtype == V.STRING else v
+
+    for key, vtype, sub, v in kv:
+        if key == "general.architecture":  # the writer has already written it, first
+            continue
+        vtype, sub = V[vtype], (V[sub] if sub else None)
+        if key == "general.alignment":
+            w.data_alignment = int(v)
+        if vtype == V.ARRAY:
+            w.add_key_value(key, [value(x, sub) for x in v], vtype, sub)
+        else:
+            w.add_key_value(key, value(v, vtype), vtype)
 
 
 def _hf_scale(e: Entry, t: TernaryTensor) -> np.ndarray:

@@ -1,0 +1,185 @@
+"""The Verilog designs the FPGA flow measures.
+
+* :func:`engine_verilog`: the whole streaming engine (:func:`hw.verilog.generate_verilog`).
+* :func:`lane_verilog`: only the byte-lane decoders of one ``impl``, with their
+  11 outputs per lane registered, the same shape as the naive reference.
+* :func:`naive_rom_verilog`: the reference lane, a 256-way ``case`` ROM with
+  registered outputs, generated from :func:`golden.get_lut`.
+* :func:`bram_lanes_verilog`: the ROM in block RAM, two lanes per ROM (two
+  synchronous read ports, one true dual-port block RAM where the family has it).
+* :func:`timing_harness`: the engine between registers, fed by a shift register
+  from one pin and read through a pipelined XOR fold, so that place-and-route
+  sees only register-to-register paths and a handful of pins.
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from amaranth.back import verilog as amaranth_verilog
+from amaranth.hdl import Elaboratable, Module, Signal
+
+import golden
+
+from .lane import IMPLS, LaneDecoder, rom_rows
+
+__all__ = [
+    "ENGINE_TOP", "bram_lanes_verilog", "engine_verilog", "lane_verilog", "naive_rom_verilog",
+    "timing_harness",
+]
+
+#: Module name of the engine inside measured designs.
+ENGINE_TOP = "ternary_decoder"
+
+_WIDTH = 2 * golden.TRITS_PER_BYTE
+
+
+def engine_verilog(lanes=8, codec="standard", registered=False, impl="rom",
+                   module_name=ENGINE_TOP) -> str:
+    """Verilog of the engine with AXI4-Stream ports, for any ``impl`` of the lanes."""
+    from .verilog import generate_verilog
+
+    if impl not in IMPLS:
+        raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
+    if "impl" in inspect.signature(generate_verilog).parameters:
+        return generate_verilog(lanes, codec, registered, module_name=module_name, impl=impl)
+    if impl == IMPLS[0]:
+        return generate_verilog(lanes, codec, registered, module_name=module_name)
+    # generate_verilog has no `impl` yet: swap the engine inside its top level.
+    from . import verilog as hwv
+    from .decoder import TernaryDecoder
+
+    top = hwv.AxiStreamTop(lanes, codec, registered)
+    top.engine = TernaryDecoder(lanes, codec, registered, impl=impl)
+    text = hwv.rtlil.convert(top, name=module_name, ports=top.ports(), emit_src=False)
+    return hwv._rtlil_to_verilog(text)
+
+
+class _RegisteredLanes(Elaboratable):
+    """``lanes`` byte decoders with registered outputs (11 flip-flops per lane)."""
+
+    def __init__(self, lanes, codec, impl):
+        self.dec = LaneDecoder(lanes, codec, impl)
+        self.codes = Signal(8 * lanes)
+        self.trits = Signal(_WIDTH * lanes)
+        self.invalid = Signal(lanes)
+
+    def elaborate(self, platform):
+        m = Module()
+        m.submodules.dec = self.dec
+        m.d.comb += self.dec.codes.eq(self.codes)
+        m.d.sync += [self.trits.eq(self.dec.trits), self.invalid.eq(self.dec.invalid)]
+        return m
+
+
+class _BramLanes(Elaboratable):
+    """The ROM with synchronous reads: one memory per two lanes (latency 1)."""
+
+    def __init__(self, lanes, codec):
+        self.lanes = lanes
+        self.lut = golden.get_lut(codec)
+        self.codes = Signal(8 * lanes)
+        self.trits = Signal(_WIDTH * lanes)
+        self.invalid = Signal(lanes)
+
+    def elaborate(self, platform):
+        from amaranth.lib.memory import Memory
+
+        m = Module()
+        rows = rom_rows(self.lut)
+        for pair in range(0, self.lanes, 2):
+            rom = Memory(shape=_WIDTH + 1, depth=256, init=rows)
+            m.submodules[f"rom{pair // 2}"] = rom
+            for k in range(pair, min(pair + 2, self.lanes)):
+                port = rom.read_port()  # synchronous, always enabled
+                m.d.comb += [
+                    port.addr.eq(self.codes.word_select(k, 8)),
+                    self.trits.word_select(k, _WIDTH).eq(port.data[:_WIDTH]),
+                    self.invalid[k].eq(~port.data[_WIDTH]),
+                ]
+        return m
+
+
+def _convert(design, name) -> str:
+    ports = [design.codes, design.trits, design.invalid]
+    return amaranth_verilog.convert(design, name=name, ports=ports, emit_src=False)
+
+
+def lane_verilog(lanes=1, codec="standard", impl="rom", module_name="lanes") -> str:
+    """Verilog of ``lanes`` decoders of ``impl`` with registered outputs.
+
+    Ports: ``clk``, ``rst``, ``codes[8*lanes-1:0]``, ``trits[10*lanes-1:0]``,
+    ``invalid[lanes-1:0]``.
+    """
+    return _convert(_RegisteredLanes(lanes, codec, impl), module_name)
+
+
+def bram_lanes_verilog(lanes=2, codec="standard", module_name="bram_lanes") -> str:
+    """Verilog of ``lanes`` ROM lanes with synchronous reads, two read ports per ROM."""
+    return _convert(_BramLanes(lanes, codec), module_name)
+
+
+def naive_rom_verilog(codec="standard", module_name="naive_rom") -> str:
+    """The reference lane: a 256-way ``case`` ROM with 11 registered outputs.
+
+    ``trits`` holds trit n at [2n+1:2n] (two's complement), ``invalid`` is set for
+    the codec's invalid codes; the rows come from :func:`golden.get_lut`.
+    """
+    lut = golden.get_lut(codec)
+    lines = [
+        f"// Naive reference lane of codec {lut.name!r}, generated from golden.get_lut.",
+        f"module {module_name} (input wire clk, input wire [7:0] code,",
+        "                 output reg [9:0] trits, output reg invalid);",
+        "  always @(posedge clk) begin",
+        "    case (code)",
+    ]
+    for c in range(256):
+        row = sum((int(t) & 3) << (2 * n) for n, t in enumerate(lut.trits[c]))
+        bad = 0 if lut.valid[c] else 1
+        lines.append(f"      8'd{c}: begin trits <= 10'h{row:03x}; invalid <= 1'b{bad}; end")
+    lines += ["    endcase", "  end", "endmodule", ""]
+    return "\n".join(lines)
+
+
+def timing_harness(engine_text: str, lanes: int, pins: int = 8,
+                   top: str = "timing_top") -> str:
+    """Wrap an engine (module :data:`ENGINE_TOP`) for place-and-route.
+
+    The line comes from a 512-bit shift register fed by pin ``din``; the control
+    inputs pass through a register; every output is registered, then XOR-folded
+    4:1 per registered stage down to ``pins`` outputs.  Each stage has one LUT
+    level, so the critical path is the engine's own.
+    """
+    width = _WIDTH * lanes
+    outs = ["m_tdata", "m_tvalid", "m_tlast", "m_tuser", "s_tready", "err"]
+    out_bits = width + 5
+    v = [
+        engine_text,
+        f"module {top} (input wire clk, input wire din, input wire vin, input wire lin,",
+        f"               input wire rdy, input wire rin, output wire [{pins - 1}:0] dout);",
+        "  reg [511:0] sr; reg s_tvalid, s_tlast, m_tready, rst;",
+        "  always @(posedge clk) begin",
+        "    sr <= {sr[510:0], din}; s_tvalid <= vin; s_tlast <= lin;",
+        "    m_tready <= rdy; rst <= rin;",
+        "  end",
+        f"  wire [{width - 1}:0] m_tdata; wire m_tvalid, m_tlast, m_tuser, s_tready, err;",
+        f"  {ENGINE_TOP} dut (.clk(clk), .rst(rst), .s_axis_tdata(sr), .s_axis_tvalid(s_tvalid),",
+        "    .s_axis_tready(s_tready), .s_axis_tlast(s_tlast), .m_axis_tdata(m_tdata),",
+        "    .m_axis_tvalid(m_tvalid), .m_axis_tready(m_tready), .m_axis_tlast(m_tlast),",
+        "    .m_axis_tuser(m_tuser), .error(err));",
+        f"  reg [{out_bits - 1}:0] f0;",
+        "  always @(posedge clk) f0 <= {" + ", ".join(reversed(outs)) + "};",
+    ]
+    n, stage = out_bits, 0
+    while n > pins:
+        m = (n + 3) // 4
+        v.append(f"  reg [{m - 1}:0] f{stage + 1};")
+        v.append("  always @(posedge clk) begin")
+        for i in range(m):
+            terms = [f"f{stage}[{j}]" for j in range(4 * i, min(4 * i + 4, n))]
+            v.append(f"    f{stage + 1}[{i}] <= {' ^ '.join(terms)};")
+        v.append("  end")
+        n, stage = m, stage + 1
+    pad = f"{{{pins - n}'d0, f{stage}}}" if n < pins else f"f{stage}"
+    v += [f"  assign dout = {pad};", "endmodule", ""]
+    return "\n".join(v)

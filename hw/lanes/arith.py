@@ -1,0 +1,185 @@
+"""Arithmetic byte decoder: base-3 digits from two nibble tables and a ternary adder.
+
+A code ``c = 16*a + b`` (``a``, ``b`` its nibbles) is decoded through the integer
+``v`` whose five base-3 digits are the trits:
+
+``standard``
+    ``v = c = 16*a + b``: the digits of ``16*a`` (a 4-input table per output
+    bit) plus the digits of ``b`` (likewise), added digit by digit.
+``tq1``
+    ``v = floor(243*c / 256) = floor(243*a / 16) + floor(243*b / 256) + k``
+    with the carry ``k = [16*(243*a mod 16) + (243*b mod 256) >= 256]``, that is
+    the carry out of the 4-bit sum ``(243*a mod 16) + ((243*b mod 256) >> 4)``;
+    trit ``n`` is digit ``4 - n`` of ``v`` minus one (llama.cpp's TQ1_0 order).
+
+Every table is a function of at most 5 bits, so each output bit maps onto one
+or two LUT4s: on iCE40 about 40 LUT4 per byte for ``standard`` and 65 for
+``tq1``, against 116 and 238 for the same tables written as a 256-entry
+``case`` statement (``tritpack bench synth``).  The invalid flag
+is the golden model's validity table (an 8-input function that the
+synthesiser minimises: ``c >= 243`` for ``standard``).  All tables are
+generated here from the codec's arithmetic and the result is checked against
+:func:`golden.get_lut` when the decoder is built.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from amaranth.hdl import C, Cat, Elaboratable, Module, Mux, Signal
+from amaranth.lib import wiring
+from amaranth.lib.wiring import In, Out
+
+import golden
+
+__all__ = ["ARITH_CODECS", "ArithByteDecoder", "arith_codec"]
+
+#: Codecs that have an arithmetic decomposition.
+ARITH_CODECS = ("standard", "tq1")
+
+_DIGITS = golden.TRITS_PER_BYTE
+
+
+class _Plan:
+    """How one codec splits into nibble tables (all integers, no hardware)."""
+
+    def __init__(self, codec: str):
+        if codec == "standard":
+            self.hi = [16 * a for a in range(16)]
+            self.lo = list(range(16))
+            self.carry = None
+            self.order = list(range(_DIGITS))           # trit n = digit n
+            self.trit_of_digit = (0, 1, -1)             # d = t mod 3
+        else:  # tq1
+            self.hi = [243 * a // 16 for a in range(16)]
+            self.lo = [243 * b // 256 for b in range(16)]
+            self.carry = [[int(16 * (243 * a % 16) + 243 * b % 256 >= 256)
+                           for b in range(16)] for a in range(16)]
+            self.order = list(range(_DIGITS - 1, -1, -1))  # trit n = digit 4 - n
+            self.trit_of_digit = (-1, 0, 1)             # digit = t + 1
+        self.lo_digits = max(1, int(np.ceil(np.log(max(self.lo) + 1) / np.log(3))))
+
+    def value(self, code: int) -> int:
+        a, b = code >> 4, code & 15
+        return self.hi[a] + self.lo[b] + (self.carry[a][b] if self.carry else 0)
+
+    def trits(self, code: int) -> list[int]:
+        digits = [(self.value(code) // 3**i) % 3 for i in range(_DIGITS)]
+        return [self.trit_of_digit[digits[self.order[n]]] for n in range(_DIGITS)]
+
+
+def _check_plan(plan: _Plan, lut: golden.Lut) -> None:
+    for code in np.flatnonzero(lut.valid):
+        if plan.trits(int(code)) != lut.trits[code].tolist():
+            raise AssertionError(f"arith plan of {lut.name!r} is wrong at code {code}")
+
+
+def _table(m: Module, sel, width: int, fn, name: str) -> Signal:
+    """A combinational truth table ``out = fn(sel)``; ``fn`` returns None for don't-care."""
+    out = Signal(width, name=name)
+    with m.Switch(sel):
+        for v in range(2 ** len(sel)):
+            r = fn(v)
+            if r is not None:
+                with m.Case(v):
+                    m.d.comb += out.eq(r)
+    return out
+
+
+class ArithByteDecoder(wiring.Component):
+    """Decode one byte by nibble tables and a ternary ripple adder (see module docstring).
+
+    Combinational: latency 0, no state, no reset.
+
+    Parameters
+    ----------
+    codec : str or golden.Lut
+        ``"standard"`` or ``"tq1"`` (or a golden LUT equal to one of them).
+
+    Members
+    -------
+    code : ``In(8)``
+        The byte.
+    trits : ``Out(10)``
+        Trit ``n`` at bits [2n+1:2n], two's complement; zero for an invalid code.
+    invalid : ``Out(1)``
+        Set when ``code`` is not a valid code of the codec.
+
+    Raises
+    ------
+    ValueError
+        For a codec without an arithmetic decomposition.
+    """
+
+    def __init__(self, codec="standard"):
+        self._lut = golden.get_lut(codec)
+        self._plan = _Plan(arith_codec(self._lut))
+        _check_plan(self._plan, self._lut)
+        super().__init__({"code": In(8), "trits": Out(2 * _DIGITS), "invalid": Out(1)})
+
+    def elaborate(self, platform) -> Elaboratable:
+        m = Module()
+        plan = self._plan
+        # Internal digit code = the 2-bit two's complement of the digit's trit, so
+        # the adder's sum bits are already the output bits.
+        enc = [t & 0b11 for t in plan.trit_of_digit]
+        dec = {e: d for d, e in enumerate(enc)}
+
+        def digits_of(value, count):
+            return sum(enc[(value // 3**i) % 3] << (2 * i) for i in range(count))
+
+        hi = _table(m, self.code[4:], 2 * _DIGITS, lambda a: digits_of(plan.hi[a], _DIGITS), "hi")
+        lo_n = plan.lo_digits
+        lo = _table(m, self.code[:4], 2 * lo_n, lambda b: digits_of(plan.lo[b], lo_n), "lo")
+        if plan.carry is None:
+            carry = C(0, 1)
+        else:
+            # k = [16*(243a mod 16) + (243b mod 256) >= 256] = [ra + hb >= 16]
+            ra = _table(m, self.code[4:], 4, lambda a: 243 * a % 16, "ra")
+            hb = _table(m, self.code[:4], 4, lambda b: (243 * b % 256) >> 4, "hb")
+            carry = Signal(name="k")
+            m.d.comb += carry.eq((ra + hb)[4])
+
+        def add(v):
+            x, y, cin = v & 3, (v >> 2) & 3, v >> 4
+            if x not in dec or y not in dec:
+                return None
+            s = dec[x] + dec[y] + cin
+            return enc[s % 3] | ((s // 3) << 2)
+
+        digits = []
+        for i in range(_DIGITS):
+            y = lo[2 * i:2 * i + 2] if i < lo_n else C(enc[0], 2)
+            r = _table(m, Cat(hi[2 * i:2 * i + 2], y, carry), 3, add, f"sum{i}")
+            digits.append(r[:2])
+            carry = r[2]
+
+        valid = self._lut.valid
+        invalid = _table(m, self.code, 1, lambda c: int(not valid[c]), "bad")
+        trits = Cat(*(digits[plan.order[n]] for n in range(_DIGITS)))
+        m.d.comb += [
+            self.invalid.eq(invalid),
+            self.trits.eq(Mux(invalid, 0, trits)),
+        ]
+        return m
+
+
+def arith_codec(codec) -> str:
+    """The name in :data:`ARITH_CODECS` of a codec equal to ``codec``.
+
+    Raises
+    ------
+    ValueError
+        For a codec without an arithmetic decomposition (a custom LUT).
+    """
+    lut = golden.get_lut(codec)
+    name = next((n for n in ARITH_CODECS if _same_lut(lut, golden.get_lut(n))), None)
+    if name is None:
+        raise ValueError(
+            f"impl 'arith' supports the codecs {', '.join(ARITH_CODECS)}, "
+            f"not {lut.name!r}; use impl 'rom' for a custom LUT"
+        )
+    return name
+
+
+def _same_lut(a: golden.Lut, b: golden.Lut) -> bool:
+    return bool(np.array_equal(a.trits, b.trits) and np.array_equal(a.valid, b.valid))

@@ -1,0 +1,52 @@
+"""The constants and tables behind the fast kernels."""
+
+import numpy as np
+
+import golden
+from golden import kernels
+from golden.lut import all_tuples
+
+
+def test_hash_multiplier_is_perfect_and_ignores_junk_bytes():
+    m = kernels.HASH_MULTIPLIER
+    assert m % (1 << 24) == 0 and 0 < m < 1 << 64
+    assert kernels.is_perfect_multiplier(m)
+    words = kernels.group_words(all_tuples())
+    junk = np.random.default_rng(0).integers(0, 1 << 24, words.size, dtype=np.uint64)
+    assert np.array_equal(kernels.hash_groups(words),
+                          kernels.hash_groups(words | (junk << np.uint64(40))))
+
+
+def test_multiplier_checker_can_fail():
+    assert not kernels.is_perfect_multiplier(1 << 24)  # everything hashes to slot 0
+    assert not kernels.is_perfect_multiplier(kernels.HASH_MULTIPLIER + 1)  # low bits set
+
+
+def test_find_multiplier_finds_a_perfect_one():
+    m = kernels.find_multiplier(seed=5)
+    assert kernels.is_perfect_multiplier(m)
+
+
+def test_decode_table_layout():
+    lut = golden.get_lut("tq1")
+    table = kernels.decode_table(lut)
+    as_bytes = table.view(np.uint8).reshape(256, 8)
+    assert np.array_equal(as_bytes[:, :5].view(np.int8), lut.trits)
+    assert np.array_equal(as_bytes[:, 5] == 1, ~lut.valid)
+    assert not as_bytes[:, 6:].any()
+
+
+def test_encode_table_maps_every_tuple():
+    lut = golden.get_lut("tq1")
+    table = kernels.encode_table(lut)
+    hashes = kernels.hash_groups(kernels.group_words(all_tuples()))
+    assert np.array_equal(table[hashes], lut.codes)
+
+
+def test_decode_does_not_write_past_the_output():
+    codes = golden.encode(-np.ones(35, dtype=np.int8))  # trits -1 = 0xff bytes
+    buf = np.full(35 + 8, 0x55, dtype=np.uint8)
+    out = buf[:35].view(np.int8)
+    assert kernels.decode_into(codes, kernels.decode_table(golden.get_lut("standard")),
+                               out, chunk=3) == -1
+    assert (buf[:35] == 0xff).all() and (buf[35:] == 0x55).all()

@@ -1,0 +1,29 @@
+"""CI-sized RTL regression: the cocotb tests of sim/decoder_tests.py on Icarus.
+
+One pytest node per engine variant: one Icarus build, then every cocotb test
+(about 35, parametrisations included) in one simulation, ending with the
+functional coverage report, which must be at 100 %.  ``SEED=n`` reproduces a
+run, ``WAVES=1`` records an FST per test function under the node's build dir.
+"""
+
+import pytest
+
+import golden
+from sim.coverage import coverage_summary
+from sim.runner import Variant, build, node_build_dir, run
+
+VARIANTS = [Variant(lanes, codec) for codec in golden.CODEC_NAMES for lanes in (64, 8, 1)]
+VARIANTS += [Variant(lanes, "standard", registered=True) for lanes in (64, 8, 1)]
+
+
+@pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
+def test_rtl_regression(variant, request):
+    build_dir = node_build_dir(request.node.nodeid)
+    build(variant, build_dir)
+    coverage_file = build_dir / "coverage.yml"
+    coverage_file.unlink(missing_ok=True)
+    result = run(variant, build_dir, env={
+        "TRITPACK_COVERAGE_FILE": str(coverage_file), "TRITPACK_REQUIRE_COVERAGE": "1"})
+    result.check()
+    covered, total = coverage_summary(coverage_file)
+    assert covered == total, f"coverage {covered}/{total} bins (SEED={result.seed})"
