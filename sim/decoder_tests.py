@@ -197,7 +197,8 @@ async def coverage_report(dut):
         c.export(Path(path))
     stats = os.environ.get("TRITPACK_STATS_FILE")
     if stats:
-        Path(stats).write_text(json.dumps({"lines": Scoreboard.lines_total}))
+        Path(stats).write_text(json.dumps({"lines": Scoreboard.lines_total,
+                                           "mismatches": Scoreboard.mismatches_total}))
     if os.environ.get("TRITPACK_REQUIRE_COVERAGE") == "1":
         missing = cov.missing_bins()
         assert not missing, "coverage below 100 %, uncovered bins: " + ", ".join(missing)

@@ -106,8 +106,9 @@ class Scoreboard:
         Raise at the first wrong packet (tests) or only count (``tritpack sim``).
     """
 
-    #: Lines compared by every scoreboard of this simulation (for run statistics).
+    #: Lines compared and wrong transfers, over every scoreboard of this simulation.
     lines_total = 0
+    mismatches_total = 0
 
     def __init__(self, sink, lanes: int, codec, log, fail_fast: bool = True):
         self.sink = sink
@@ -152,14 +153,16 @@ class Scoreboard:
         self.flagged += sum(user)
         if data == exp.data and user == exp.user:
             return
-        wrong = [i for i, (g, e, gu, eu) in enumerate(zip(data, exp.data, user, exp.user))
+        wrong = [i for i, (g, e, gu, eu)
+                 in enumerate(zip(data, exp.data, user, exp.user, strict=False))
                  if g != e or gu != eu]
         missing = abs(len(data) - len(exp.data))
         what = []
         if missing:
             what.append(f"{len(data)} transfers instead of {len(exp.data)}")
         if wrong:
-            what.append(f"{len(wrong)} wrong transfers, first {self._describe(wrong[0], data, user, exp)}")
+            first = self._describe(wrong[0], data, user, exp)
+            what.append(f"{len(wrong)} wrong transfers, first {first}")
         self._mismatch(len(wrong) + missing, f"output packet {index}: " + "; ".join(what))
 
     def _describe(self, i: int, data, user, exp) -> str:
@@ -176,6 +179,7 @@ class Scoreboard:
 
     def _mismatch(self, count: int, msg: str) -> None:
         self.mismatches += count
+        Scoreboard.mismatches_total += count
         if len(self.messages) < 20:
             self.messages.append(msg)
         self.log.error("scoreboard: %s", msg)

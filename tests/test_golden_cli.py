@@ -149,7 +149,7 @@ def test_write_is_atomic_on_failure_mid_write(tmp_path, monkeypatch):
      ["--shape 1000 holds 1000 trits = 4 block(s)", "has 1"]),
     (["decode", "{tmp}/inv.bin", "-o", "{tmp}/o.npy", "--shape", "a,b"],
      ["--shape 'a,b': expected non-negative integers"]),
-    (["decode", "{tmp}/zeros.bin", "-o", "{tmp}/o.npy", "--shape", "3", "--codec", "tq1"],
+    (["decode", "{tmp}/tq1inv.bin", "-o", "{tmp}/o.npy", "--shape", "3", "--codec", "tq1"],
      ["invalid code 0x01 at byte offset 1"]),
     (["decode", "{tmp}/nz.bin", "-o", "{tmp}/o.npy", "--shape", "3"],
      ["padding trit 5 (byte offset 1) is 1, expected 0"]),
@@ -164,7 +164,7 @@ def test_errors_are_one_line_with_status_2(argv, fragments, tmp_path, capsys):
     np.save(tmp_path / "str.npy", np.array(["1"]))
     (tmp_path / "raw.bin").write_bytes(b"abc")
     (tmp_path / "inv.bin").write_bytes(bytes([0, 0xFA]) + bytes(62))
-    (tmp_path / "zeros.bin").write_bytes(bytes([0x80, 0x01]) + bytes([0x80]) * 62)
+    (tmp_path / "tq1inv.bin").write_bytes(bytes([0x80, 0x01]) + bytes([0x80]) * 62)
     (tmp_path / "nz.bin").write_bytes(bytes([0, 1]) + bytes(62))
     np.save(tmp_path / "two_d.npy", np.zeros((2, 32), np.uint8))
     np.save(tmp_path / "floats.npy", np.zeros(64))

@@ -74,14 +74,15 @@ def _check_plan(plan: _Plan, lut: golden.Lut) -> None:
 
 
 def _table(m: Module, sel, width: int, fn, name: str) -> Signal:
-    """A combinational truth table ``out = fn(sel)``; ``fn`` returns None for don't-care."""
+    """A combinational truth table ``out = fn(sel)``; ``fn`` returns None for don't-care.
+
+    Written as one constant indexed by ``sel`` (not a ``case`` statement): fast to
+    elaborate, and Verilator sees no incomplete case.  Don't-cares become 0.
+    """
+    rows = [fn(v) or 0 for v in range(2 ** len(sel))]
+    const = C(sum(r << (width * v) for v, r in enumerate(rows)), width * len(rows))
     out = Signal(width, name=name)
-    with m.Switch(sel):
-        for v in range(2 ** len(sel)):
-            r = fn(v)
-            if r is not None:
-                with m.Case(v):
-                    m.d.comb += out.eq(r)
+    m.d.comb += out.eq(const.word_select(sel, width))
     return out
 
 
