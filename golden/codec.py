@@ -50,10 +50,12 @@ class InvalidCodeError(ValueError):
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _tables(lut: Lut) -> tuple[np.ndarray, np.ndarray]:
+def _tables(lut: Lut) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """(decode table, encode table, valid_below) of ``lut``, built on first use."""
     tables = _TABLES.get(lut)
     if tables is None:
-        tables = _TABLES[lut] = (kernels.decode_table(lut), kernels.encode_table(lut))
+        tables = _TABLES[lut] = (
+            kernels.decode_table(lut), kernels.encode_table(lut), kernels.valid_below(lut))
     return tables
 
 
@@ -167,7 +169,7 @@ def encode(trits, codec: str | Lut = "standard") -> np.ndarray:
     return out
 
 
-def decode(data, codec: str | Lut = "standard", *, on_invalid: str = "raise"):
+def decode(data, codec: str | Lut = "standard", *, on_invalid: str = "raise", out=None):
     """Unpack bytes into trits, five per byte.
 
     Parameters
@@ -182,6 +184,9 @@ def decode(data, codec: str | Lut = "standard", *, on_invalid: str = "raise"):
         first offending byte offset and value.  ``"mask"``: invalid codes decode
         to five zero trits, exactly as the hardware does, and a validity mask
         is returned as well.
+    out : numpy.ndarray, optional
+        A writable C-contiguous int8 array of ``5 * n`` trits to decode into
+        (saves allocating and faulting in a new output array); returned.
 
     Returns
     -------
@@ -202,15 +207,34 @@ def decode(data, codec: str | Lut = "standard", *, on_invalid: str = "raise"):
         raise ValueError(f"on_invalid must be 'raise' or 'mask', not {on_invalid!r}")
     codes = as_codes(data)
     mask = on_invalid == "mask"
+    out = _check_out(out, codes.size * TRITS_PER_BYTE)
     if not kernels.FAST:
-        return decode_reference(codes, lut, on_invalid=on_invalid)
-    out = np.empty(codes.size * TRITS_PER_BYTE, dtype=np.int8)
+        result = decode_reference(codes, lut, on_invalid=on_invalid)
+        out[...] = result[0] if mask else result
+        return (out, result[1]) if mask else out
     valid = np.empty(codes.size, dtype=bool) if mask else None
-    bad = kernels.decode_into(codes, _tables(lut)[0], out, valid, stop_at_invalid=not mask,
-                              chunk=kernels.CHUNK_CODES)
+    table, _, below = _tables(lut)
+    bad = kernels.decode_into(codes, table, out, valid, stop_at_invalid=not mask,
+                              valid_below=below, chunk=kernels.CHUNK_CODES)
     if bad >= 0:
         raise InvalidCodeError(bad, int(codes[bad]), lut.name)
     return (out, valid) if mask else out
+
+
+def _check_out(out, size: int) -> np.ndarray:
+    """A new int8 array of ``size``, or ``out`` once checked to be a usable one."""
+    if out is None:
+        return np.empty(size, dtype=np.int8)
+    if not isinstance(out, np.ndarray) or out.dtype != np.int8:
+        kind = out.dtype if isinstance(out, np.ndarray) else type(out).__name__
+        raise TypeError(f"out must be an int8 numpy array, not {kind}")
+    if out.size != size or not out.flags.c_contiguous or not out.flags.writeable:
+        raise ValueError(
+            f"out must be a writable C-contiguous array of {size} trits, got shape "
+            f"{out.shape}{'' if out.flags.c_contiguous else ', not contiguous'}"
+            f"{'' if out.flags.writeable else ', read-only'}"
+        )
+    return out.reshape(-1)
 
 
 def as_codes(data, what: str = "byte codes") -> np.ndarray:

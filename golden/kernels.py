@@ -31,12 +31,13 @@ from .lut import TRITS_PER_BYTE, Lut, all_tuples
 
 __all__ = [
     "CHUNK_CODES", "HASH_BITS", "HASH_MULTIPLIER", "FAST",
-    "decode_table", "encode_table", "hash_groups", "is_perfect_multiplier",
+    "decode_table", "encode_table", "valid_below", "hash_groups", "is_perfect_multiplier",
     "decode_into", "encode_into", "find_bad_trit",
 ]
 
-#: Codes per chunk: 131072 codes = 640 KiB of trits; scratch is 2 MiB per call.
-CHUNK_CODES = 1 << 17
+#: Codes per chunk: 65536 codes = 320 KiB of trits; decode scratch is 1 MiB per call
+#: (measured best: larger chunks spill L2 and fall out of the malloc heap).
+CHUNK_CODES = 1 << 16
 #: Multiply-shift perfect hash of the 243 five-byte trit groups (found once by
 #: :func:`find_multiplier`; ``tests/test_golden_kernels.py`` re-checks it).
 HASH_MULTIPLIER = 0x98E9CDB113000000
@@ -79,6 +80,12 @@ def find_multiplier(bits: int = HASH_BITS, seed: int = 1, tries: int = 1 << 20) 
     raise RuntimeError(f"no perfect {bits}-bit multiplier in {tries} tries")
 
 
+def valid_below(lut: Lut) -> int | None:
+    """``n`` if the valid codes of ``lut`` are exactly ``0 .. n-1``, else None."""
+    n = int(lut.valid.sum())
+    return n if lut.valid[:n].all() else None
+
+
 def decode_table(lut: Lut) -> np.ndarray:
     """Shape (256,) uint64: code -> its five int8 trits in bytes 0..4, plus bit 40 if invalid."""
     table = group_words(lut.trits)
@@ -102,12 +109,14 @@ def _words_view(buf: np.ndarray, count: int) -> np.ndarray:
 
 def decode_into(codes: np.ndarray, table: np.ndarray, out: np.ndarray,
                 valid: np.ndarray | None = None, *, stop_at_invalid: bool = True,
-                chunk: int = CHUNK_CODES) -> int:
+                valid_below: int | None = None, chunk: int = CHUNK_CODES) -> int:
     """Decode uint8 ``codes`` into int8 ``out`` (``5 * codes.size``) with a :func:`decode_table`.
 
     Invalid codes decode to five zeros; ``valid`` (bool, per code), if given,
     receives the validity of each code.  With ``stop_at_invalid``, stops at the
-    first chunk holding an invalid code and returns that code's index.
+    first chunk holding an invalid code and returns that code's index; if the
+    valid codes are exactly ``0 .. valid_below - 1`` (the standard codec), pass
+    ``valid_below`` to check the bytes (1 byte per code) instead of the words.
 
     Returns
     -------
@@ -126,9 +135,12 @@ def decode_into(codes: np.ndarray, table: np.ndarray, out: np.ndarray,
         stop = min(start + chunk, m)
         n = stop - start
         ix, b = index[:n], buf[:n]
-        np.copyto(ix, codes[start:stop])
+        part = codes[start:stop]
+        if stop_at_invalid and valid_below is not None and part.max() >= valid_below:
+            return start + int(np.argmax(part >= valid_below))
+        np.copyto(ix, part)
         np.take(table, ix, out=b, mode="clip")
-        if stop_at_invalid and b.max() >= _INVALID_FLAG:
+        if stop_at_invalid and valid_below is None and b.max() >= _INVALID_FLAG:
             return start + int(np.argmax(b >= _INVALID_FLAG))
         if valid is not None:
             np.less(b, _INVALID_FLAG, out=valid[start:stop])

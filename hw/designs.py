@@ -9,7 +9,8 @@
   synchronous read ports, one true dual-port block RAM where the family has it).
 * :func:`timing_harness`: the engine between registers, fed by a shift register
   from one pin and read through a pipelined XOR fold, so that place-and-route
-  sees only register-to-register paths and a handful of pins.
+  sees only register-to-register paths and a handful of pins;
+  :func:`lanes_timing_harness` does the same for the lane decoders alone.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from .lane import IMPLS, LaneDecoder, rom_rows
 
 __all__ = [
     "ENGINE_TOP", "bram_lanes_verilog", "engine_verilog", "lane_verilog", "naive_rom_verilog",
-    "timing_harness",
+    "lanes_timing_harness", "timing_harness",
 ]
 
 #: Module name of the engine inside measured designs.
@@ -151,10 +152,37 @@ def timing_harness(engine_text: str, lanes: int, pins: int = 8,
     level, so the critical path is the engine's own.
     """
     width = _WIDTH * lanes
+    body = [
+        f"  wire [{width - 1}:0] m_tdata; wire m_tvalid, m_tlast, m_tuser, s_tready, err;",
+        f"  {ENGINE_TOP} dut (.clk(clk), .rst(rst), .s_axis_tdata(sr), .s_axis_tvalid(s_tvalid),",
+        "    .s_axis_tready(s_tready), .s_axis_tlast(s_tlast), .m_axis_tdata(m_tdata),",
+        "    .m_axis_tvalid(m_tvalid), .m_axis_tready(m_tready), .m_axis_tlast(m_tlast),",
+        "    .m_axis_tuser(m_tuser), .error(err));",
+    ]
     outs = ["m_tdata", "m_tvalid", "m_tlast", "m_tuser", "s_tready", "err"]
-    out_bits = width + 5
+    return _harness(engine_text, body, outs, width + 5, pins, top)
+
+
+def lanes_timing_harness(lanes_text: str, lanes: int, pins: int = 8,
+                         top: str = "timing_top") -> str:
+    """Wrap :func:`lane_verilog` (module ``lanes``) like :func:`timing_harness`.
+
+    The codes come from the shift register, the decoders' outputs are registered
+    inside ``lanes``: this measures the decode path alone, between registers.
+    """
+    width = _WIDTH * lanes
+    body = [
+        f"  wire [{width - 1}:0] trits; wire [{lanes - 1}:0] invalid;",
+        f"  lanes dut (.clk(clk), .rst(rst), .codes(sr[{8 * lanes - 1}:0]), .trits(trits),",
+        "    .invalid(invalid));",
+    ]
+    return _harness(lanes_text, body, ["trits", "invalid"], width + lanes, pins, top)
+
+
+def _harness(inner: str, body: list[str], outs: list[str], out_bits: int, pins: int,
+             top: str) -> str:
     v = [
-        engine_text,
+        inner,
         f"module {top} (input wire clk, input wire din, input wire vin, input wire lin,",
         f"               input wire rdy, input wire rin, output wire [{pins - 1}:0] dout);",
         "  reg [511:0] sr; reg s_tvalid, s_tlast, m_tready, rst;",
@@ -162,11 +190,7 @@ def timing_harness(engine_text: str, lanes: int, pins: int = 8,
         "    sr <= {sr[510:0], din}; s_tvalid <= vin; s_tlast <= lin;",
         "    m_tready <= rdy; rst <= rin;",
         "  end",
-        f"  wire [{width - 1}:0] m_tdata; wire m_tvalid, m_tlast, m_tuser, s_tready, err;",
-        f"  {ENGINE_TOP} dut (.clk(clk), .rst(rst), .s_axis_tdata(sr), .s_axis_tvalid(s_tvalid),",
-        "    .s_axis_tready(s_tready), .s_axis_tlast(s_tlast), .m_axis_tdata(m_tdata),",
-        "    .m_axis_tvalid(m_tvalid), .m_axis_tready(m_tready), .m_axis_tlast(m_tlast),",
-        "    .m_axis_tuser(m_tuser), .error(err));",
+        *body,
         f"  reg [{out_bits - 1}:0] f0;",
         "  always @(posedge clk) f0 <= {" + ", ".join(reversed(outs)) + "};",
     ]

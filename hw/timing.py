@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .designs import engine_verilog, timing_harness
+from .designs import engine_verilog, lane_verilog, lanes_timing_harness, timing_harness
 from .synth import run_tool, synthesize
 
 __all__ = ["DEVICES", "TIMING_TARGETS", "TimingResult", "parse_report", "run_timing"]
@@ -66,6 +66,7 @@ class TimingResult:
     fmax_mhz: float
     utilization: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
+    design: str = "engine"
 
     @property
     def met(self) -> bool:
@@ -74,7 +75,8 @@ class TimingResult:
     def to_dict(self) -> dict:
         return {
             "target": self.target, "device": self.device, "lanes": self.lanes,
-            "codec": self.codec, "impl": self.impl, "registered": self.registered,
+            "design": self.design, "codec": self.codec, "impl": self.impl,
+            "registered": self.registered,
             "target_mhz": self.target_mhz, "fmax_mhz": round(self.fmax_mhz, 2), "met": self.met,
             "utilization": self.utilization,
             "seconds": {k: round(v, 1) for k, v in self.seconds.items()},
@@ -102,7 +104,8 @@ def parse_report(report_json: str) -> tuple[float, dict]:
 
 def run_timing(lanes=8, target="ice40", codec="standard", impl="rom", registered=False,
                device: str | None = None, mhz: float | None = None, timeout: float = 600.0,
-               seed: int = 1, workdir: str | Path | None = None) -> TimingResult:
+               seed: int = 1, workdir: str | Path | None = None,
+               design: str = "engine") -> TimingResult:
     """Synthesise, place and route one engine and measure its Fmax.
 
     Parameters
@@ -119,6 +122,9 @@ def run_timing(lanes=8, target="ice40", codec="standard", impl="rom", registered
         Seconds allowed for synthesis and for place-and-route, each.
     workdir : path, optional
         Keep the netlist and reports there (default: a temporary directory).
+    design : str
+        ``"engine"`` (the streaming engine) or ``"lanes"`` (only the lane decoders,
+        registered on both sides: the decode path alone).
 
     Raises
     ------
@@ -140,7 +146,12 @@ def run_timing(lanes=8, target="ice40", codec="standard", impl="rom", registered
     mhz = float(mhz or _DEFAULT_MHZ[target])
     if not mhz > 0:
         raise ValueError(f"clock constraint must be a positive frequency in MHz, not {mhz!r}")
-    text = timing_harness(engine_verilog(lanes, codec, registered, impl), lanes)
+    if design == "engine":
+        text = timing_harness(engine_verilog(lanes, codec, registered, impl), lanes)
+    elif design == "lanes":
+        text = lanes_timing_harness(lane_verilog(lanes, codec, impl), lanes)
+    else:
+        raise ValueError(f"design must be 'engine' or 'lanes', not {design!r}")
     with tempfile.TemporaryDirectory(prefix="tritpack-pnr-") as tmp:
         work = Path(workdir) if workdir else Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
@@ -159,5 +170,5 @@ def run_timing(lanes=8, target="ice40", codec="standard", impl="rom", registered
     return TimingResult(
         target=target, device=device, lanes=lanes, codec=getattr(codec, "name", str(codec)),
         impl=impl, registered=bool(registered), target_mhz=mhz, fmax_mhz=fmax,
-        utilization=util, seconds={"synth": synth.seconds, "pnr": pnr_seconds},
+        utilization=util, seconds={"synth": synth.seconds, "pnr": pnr_seconds}, design=design,
     )

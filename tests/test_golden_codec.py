@@ -101,6 +101,11 @@ def test_input_forms_and_shapes():
     fortran = np.asfortranarray(trits)
     assert np.array_equal(golden.encode(fortran), expected)  # C order, whatever the layout
     assert np.array_equal(golden.encode(trits[:, :, ::-1][:, :, ::-1]), expected)
+    shifted = np.concatenate([np.zeros(3, np.int8), trits.ravel()])[3:]  # unaligned start
+    assert np.array_equal(golden.encode(shifted), expected)
+    codes = golden.encode(trits)
+    shifted_codes = np.concatenate([np.zeros(1, np.uint8), codes])[1:]
+    assert np.array_equal(golden.decode(shifted_codes), trits.reshape(-1))
     readonly = trits.copy()
     readonly.setflags(write=False)
     assert np.array_equal(golden.encode(readonly), expected)
@@ -218,3 +223,36 @@ def test_references_agree_with_fast_paths():
     for a, b in zip(decode_reference(data, "tq1", on_invalid="mask"),
                     golden.decode(data, "tq1", on_invalid="mask"), strict=True):
         assert np.array_equal(a, b)
+
+
+def test_peak_memory_is_the_output_plus_a_few_mb():
+    import tracemalloc
+
+    trits = np.random.default_rng(6).integers(-1, 2, 5 * 600_000, dtype=np.int8)
+    codes = golden.encode(trits)
+    for fn, out_bytes in ((lambda: golden.encode(trits), codes.nbytes),
+                          (lambda: golden.decode(codes), trits.nbytes),
+                          (lambda: golden.decode(codes, "tq1", on_invalid="mask"),
+                           trits.nbytes + codes.nbytes)):
+        tracemalloc.start()
+        try:
+            fn()
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert peak - out_bytes < 4 << 20, (peak, out_bytes)
+
+
+def test_decode_into_a_preallocated_output():
+    codes = golden.encode(np.tile(np.array([1, 0, -1, 0, 1], np.int8), 30))
+    out = np.full((30, 5), 7, dtype=np.int8)
+    res = golden.decode(codes, out=out)
+    assert np.shares_memory(res, out) and np.array_equal(res, golden.decode(codes))
+    res, valid = golden.decode(codes, "standard", on_invalid="mask", out=out.reshape(-1))
+    assert valid.all()
+    with pytest.raises(ValueError, match="array of 150 trits, got shape \\(149,\\)"):
+        golden.decode(codes, out=np.empty(149, np.int8))
+    with pytest.raises(ValueError, match="not contiguous"):
+        golden.decode(codes, out=np.empty(300, np.int8)[::2])
+    with pytest.raises(TypeError, match="int8 numpy array, not int16"):
+        golden.decode(codes, out=np.empty(150, np.int16))

@@ -50,3 +50,8 @@ def test_decode_does_not_write_past_the_output():
     assert kernels.decode_into(codes, kernels.decode_table(golden.get_lut("standard")),
                                out, chunk=3) == -1
     assert (buf[:35] == 0xff).all() and (buf[35:] == 0x55).all()
+
+
+def test_valid_below_picks_the_byte_check_only_for_a_top_invalid_range():
+    assert kernels.valid_below(golden.get_lut("standard")) == 243
+    assert kernels.valid_below(golden.get_lut("tq1")) is None

@@ -42,7 +42,8 @@ def test_arith_byte_decoder_equals_golden_on_all_codes(codec):
     got = rtl_rows(dut, lambda d: d.code, 1, 256)
     want = [ref_row(lut, c) for c in range(256)]
     bad = [c for c in range(256) if got[c] != want[c]]
-    assert not bad, f"codes {bad[:8]}: got {[got[c] for c in bad[:3]]}, want {[want[c] for c in bad[:3]]}"
+    assert not bad, (f"codes {bad[:8]}: got {[got[c] for c in bad[:3]]}, "
+                     f"want {[want[c] for c in bad[:3]]}")
 
 
 @pytest.mark.parametrize("codec", golden.CODEC_NAMES)

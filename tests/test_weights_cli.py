@@ -97,6 +97,20 @@ def test_gguf_type_conversion_keeps_trits(capsys, tmp_path, gguf_file, codec, bl
                                   gguf.quants.dequantize(b.data, b.tensor_type))
 
 
+@pytest.mark.parametrize("fmt", ["gguf-tq1", "gguf-tq2"])
+def test_example_gguf_round_trip_with_one_scale_per_tensor(capsys, tmp_path, fmt):
+    from golden.weights.example import write_example
+
+    src, mid, back = tmp_path / "m.gguf", tmp_path / "m.safetensors", tmp_path / "b.gguf"
+    write_example(src, fmt, layers=1, hidden=256, ffn=512, vocab=64)
+    code, out, _ = run(capsys, "pack", src, "-o", mid)
+    assert code == 0 and "total (7 ternary tensors)" in out
+    code, out, _ = run(capsys, "info", mid)
+    assert "scale F16 x1 multiply" in out
+    assert run(capsys, "transcode", mid, "-o", back)[0] == 0
+    assert back.read_bytes() == src.read_bytes()
+
+
 @pytest.fixture
 def hf_file(tmp_path):
     path = tmp_path / "hf.safetensors"
@@ -253,3 +267,20 @@ def test_error_output_is_input(capsys, tmp_path):
     code, _, err = run(capsys, "pack", src, "-o", src)
     assert code == 2 and "would overwrite the input" in err
     assert src.read_bytes() == before
+
+
+def test_error_block_scales_cannot_become_one_hf_scale(capsys, tmp_path, gguf_file):
+    mid = tmp_path / "mid.safetensors"
+    run(capsys, "pack", gguf_file, "-o", mid, "--tensors", "blk.0.attn_q.weight",
+        "--skip-other")
+    code, _, err = run(capsys, "transcode", mid, "-o", tmp_path / "o.safetensors", "--to", "hf")
+    assert code == 2 and "tensor 'blk.0.attn_q.weight': per-block scales differ" in err
+    assert not (tmp_path / "o.safetensors").exists()
+
+
+@pytest.mark.parametrize("cut", [20, 1000])
+def test_error_truncated_npy(capsys, tmp_path, cut):
+    src = tmp_path / "w.npy"
+    np.save(src, np.ones((100, 100), np.float32))
+    src.write_bytes(src.read_bytes()[:cut])
+    assert "w.npy: corrupt or truncated .npy file" in _error(capsys, tmp_path, "pack", src)

@@ -108,6 +108,20 @@ def test_gguf_tq_lossless(tmp_path, qtype):
         gguf.quants.quantize(w, qtype), qtype))
 
 
+def test_gguf_uniform_block_scales_are_stored_once(tmp_path):
+    """A BitNet conversion writes the same d in every block: one fp16 scale suffices."""
+    trits = RNG.integers(-1, 2, (4, 1280)).astype(np.int8)
+    src = tmp_path / "m.gguf"
+    write_gguf(src, {"w": (trits * np.float32(0.375), Q.TQ1_0)})
+    pack_file(src, tmp_path / "p.safetensors", progress=False)
+    c = Container(tmp_path / "p.safetensors")
+    e, t = c.entry("w"), c.read_ternary("w")
+    assert t.layout == "tensor" and t.scale.dtype == np.float16 and t.scale.tolist() == [0.375]
+    assert np.array_equal(t.trits, trits)
+    # 5120 trits = 16 full blocks of 64 bytes, plus one 2-byte scale.
+    assert (e.data_bytes, e.scale_bytes) == (1024, 2)
+
+
 def test_gguf_unsupported_quant_type(tmp_path):
     src = tmp_path / "q.gguf"
     write_gguf(src, {"a.weight": (RNG.normal(size=(2, 64)).astype(np.float32), Q.Q8_0),

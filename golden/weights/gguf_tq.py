@@ -128,7 +128,7 @@ def trits_to_tq(trits, d, qtype: str) -> np.ndarray:
     if t.size % QK:
         raise ValueError(f"{qtype} needs a multiple of {QK} weights, got {t.size}")
     t = t.reshape(-1, QK)
-    d = np.asarray(d, dtype=np.float16).reshape(-1)
+    d = np.ascontiguousarray(d, dtype=np.float16).reshape(-1)
     if d.size != t.shape[0]:
         raise ValueError(f"{qtype}: {d.size} scales for {t.shape[0]} blocks")
     qs = _encode_tq1(t) if qtype == "TQ1_0" else _encode_tq2(t)

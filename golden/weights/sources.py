@@ -293,13 +293,22 @@ def _gguf_kv(reader) -> tuple[list, list]:
 
 
 def _gguf_tq_item(path, t, name, qtype, shape, nbytes) -> SourceTensor:
+    # Converters write the same d in every block of a BitNet tensor: then one fp16 number
+    # stands for all of them (0.06 bits per weight less), and writing it back into every
+    # block gives the same bytes.  Otherwise every block keeps its own.
+    d = np.asarray(t.data).reshape(-1, TYPE_SIZE[qtype])[:, -2:].copy().view(np.uint16)
+    layout = "tensor" if d.size and (d == d[0, 0]).all() else "block256"
     origin = {"format": "gguf", "dtype": qtype, "bytes": nbytes}
 
     def load():
         trits, d = tq_to_trits(t.data, qtype)
-        return TernaryTensor(trits.reshape(shape), d, "block256", "multiply", origin)
+        if layout == "tensor":
+            if (d.view(np.uint16) != d[:1].view(np.uint16)).any():
+                raise ValueError("the block scales changed while the file was being read")
+            d = d[:1]
+        return TernaryTensor(trits.reshape(shape), d, layout, "multiply", origin)
 
     return SourceTensor(name, "ternary", qtype, shape, nbytes, _wrap(path, name, load),
-                        scale_dtype="F16", layout="block256", origin=origin,
+                        scale_dtype="F16", layout=layout, origin=origin,
                         load_raw=_wrap(path, name, lambda: np.array(t.data)),
                         raw_shape=tuple(t.data.shape))

@@ -48,12 +48,12 @@ def _bar(entries, desc, progress):
 
 def _block_scales(e: Entry, t: TernaryTensor) -> np.ndarray:
     """fp16 ``d`` per 256-weight block for a TQ type."""
-    if t.layout == "block256":
-        if e.scale_dtype == "F16":
-            return t.scale.astype(np.float16)
-        s = t.scale.astype(np.float32)
-    else:
-        s = np.full(-(-e.num_weights // QK), t.scale.astype(np.float32)[0])
+    n_blocks = -(-e.num_weights // QK)
+    if e.scale_dtype == "F16" and t.mode == "multiply":  # from GGUF: the very same bits
+        return np.broadcast_to(t.scale, (n_blocks,)) if t.layout == "tensor" else t.scale
+    s = t.scale.astype(np.float32)
+    if t.layout == "tensor":
+        s = np.full(n_blocks, s[0])
     if t.mode == "divide":
         s = np.float32(1) / s
     return s.astype(np.float16)

@@ -16,8 +16,9 @@ Every table is a function of at most 5 bits, so each output bit maps onto one
 or two LUT4s: on iCE40 about 40 LUT4 per byte for ``standard`` and 65 for
 ``tq1``, against 116 and 238 for the same tables written as a 256-entry
 ``case`` statement (``tritpack bench synth``).  The invalid flag
-is the golden model's validity table (an 8-input function that the
-synthesiser minimises: ``c >= 243`` for ``standard``).  All tables are
+is ``c >= 243`` for ``standard``; for ``tq1`` it is ``243*c mod 256 >= 243``
+(exactly the 13 codes no trit tuple maps to), built from the same nibble
+tables.  All tables are
 generated here from the codec's arithmetic and the result is checked against
 :func:`golden.get_lut` when the decoder is built.
 """
@@ -67,22 +68,33 @@ class _Plan:
         return [self.trit_of_digit[digits[self.order[n]]] for n in range(_DIGITS)]
 
 
+def _tq1_invalid(code: int) -> bool:
+    # q = ceil(256 v / 243) gives 0 <= 243 q - 256 v < 243, so a valid code has
+    # 243 q mod 256 < 243; 243 is odd, so exactly 13 codes have it >= 243.
+    return 243 * code % 256 >= 243
+
+
 def _check_plan(plan: _Plan, lut: golden.Lut) -> None:
-    for code in np.flatnonzero(lut.valid):
-        if plan.trits(int(code)) != lut.trits[code].tolist():
+    invalid = (lambda c: c >= 243) if plan.carry is None else _tq1_invalid
+    for code in range(256):
+        if invalid(code) != (not lut.valid[code]):
+            raise AssertionError(f"arith validity of {lut.name!r} is wrong at code {code}")
+        if lut.valid[code] and plan.trits(code) != lut.trits[code].tolist():
             raise AssertionError(f"arith plan of {lut.name!r} is wrong at code {code}")
 
 
 def _table(m: Module, sel, width: int, fn, name: str) -> Signal:
-    """A combinational truth table ``out = fn(sel)``; ``fn`` returns None for don't-care.
+    """A combinational truth table ``out = fn(sel)`` of a few select bits.
 
-    Written as one constant indexed by ``sel`` (not a ``case`` statement): fast to
-    elaborate, and Verilator sees no incomplete case.  Don't-cares become 0.
+    ``fn`` returns None for a don't-care (taken as 0).  Every value has its case,
+    the last one as the default, so Verilator sees a complete ``case``.
     """
-    rows = [fn(v) or 0 for v in range(2 ** len(sel))]
-    const = C(sum(r << (width * v) for v, r in enumerate(rows)), width * len(rows))
     out = Signal(width, name=name)
-    m.d.comb += out.eq(const.word_select(sel, width))
+    n = 2 ** len(sel)
+    with m.Switch(sel):
+        for v in range(n):
+            with (m.Case(v) if v < n - 1 else m.Default()):
+                m.d.comb += out.eq(fn(v) or 0)
     return out
 
 
@@ -131,14 +143,23 @@ class ArithByteDecoder(wiring.Component):
         hi = _table(m, self.code[4:], 2 * _DIGITS, lambda a: digits_of(plan.hi[a], _DIGITS), "hi")
         lo_n = plan.lo_digits
         lo = _table(m, self.code[:4], 2 * lo_n, lambda b: digits_of(plan.lo[b], lo_n), "lo")
-        if plan.carry is None:
+        a, b = self.code[4:], self.code[:4]
+        invalid = Signal()
+        if plan.carry is None:  # standard: invalid = c >= 243
             carry = C(0, 1)
+            m.d.comb += invalid.eq((a == 15) & (b >= 3))
         else:
-            # k = [16*(243a mod 16) + (243b mod 256) >= 256] = [ra + hb >= 16]
-            ra = _table(m, self.code[4:], 4, lambda a: 243 * a % 16, "ra")
-            hb = _table(m, self.code[:4], 4, lambda b: (243 * b % 256) >> 4, "hb")
+            # With ra = 243a mod 16 and 243b mod 256 = 16 hb + lb:
+            # k = [ra + hb >= 16], and c is invalid when 243c mod 256 >= 243
+            # (see _tq1_invalid), that is when ra + hb == 15 and lb >= 3.
+            ra = _table(m, a, 4, lambda a: 243 * a % 16, "ra")
+            hb = _table(m, b, 4, lambda b: (243 * b % 256) >> 4, "hb")
+            lb3 = _table(m, b, 1, lambda b: int((243 * b % 256) & 15 >= 3), "lb3")
             carry = Signal(name="k")
-            m.d.comb += carry.eq((ra + hb)[4])
+            m.d.comb += [
+                carry.eq((ra + hb)[4]),
+                invalid.eq((hb == ~ra) & lb3),
+            ]
 
         def add(v):
             x, y, cin = v & 3, (v >> 2) & 3, v >> 4
@@ -154,8 +175,6 @@ class ArithByteDecoder(wiring.Component):
             digits.append(r[:2])
             carry = r[2]
 
-        valid = self._lut.valid
-        invalid = _table(m, self.code, 1, lambda c: int(not valid[c]), "bad")
         trits = Cat(*(digits[plan.order[n]] for n in range(_DIGITS)))
         m.d.comb += [
             self.invalid.eq(invalid),

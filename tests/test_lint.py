@@ -1,0 +1,42 @@
+"""Verilator lint of the generated engine (the full matrix is `python -m hw.lint`)."""
+
+import shutil
+
+import pytest
+
+import golden
+from hw.designs import ENGINE_TOP, engine_verilog
+from hw.lane import IMPLS
+from hw.lint import configurations, lint_verilog, main
+
+pytestmark = pytest.mark.skipif(shutil.which("verilator") is None,
+                                reason="verilator not installed (make tools)")
+
+
+@pytest.mark.parametrize("registered", [False, True])
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("codec", golden.CODEC_NAMES)
+def test_lanes_1_every_option_is_lint_clean(codec, impl, registered):
+    assert lint_verilog(engine_verilog(1, codec, registered, impl), ENGINE_TOP) == []
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_lanes_8_is_lint_clean(impl):
+    assert lint_verilog(engine_verilog(8, "tq1", True, impl), ENGINE_TOP) == []
+
+
+def test_lint_reports_a_warning():
+    text = "module m (input wire a, output wire y);\n  wire unused;\n  assign y = a;\nendmodule\n"
+    messages = lint_verilog(text, "m")
+    assert messages and any("UNUSED" in m for m in messages)
+
+
+def test_matrix_covers_every_option():
+    combos = configurations((1, 8, 64))
+    assert len(combos) == 3 * len(golden.CODEC_NAMES) * 2 * len(IMPLS)
+    assert {c[3] for c in combos} == set(IMPLS)
+
+
+def test_main_on_lanes_1(capsys):
+    assert main(["--lanes", "1"]) == 0
+    assert "configurations clean" in capsys.readouterr().out

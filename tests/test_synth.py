@@ -1,0 +1,129 @@
+"""The Yosys flow: cell classification, stat parsing, the naive reference, the CLI."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+
+import golden
+from golden.cli import main
+from hw import designs
+from hw.synth import classify, parse_stat, synthesize
+from hw.timing import parse_report
+
+
+@pytest.mark.parametrize("target, cell, category", [
+    ("ice40", "SB_LUT4", "luts"), ("ice40", "SB_CARRY", "carries"),
+    ("ice40", "SB_DFFESR", "ffs"), ("ice40", "SB_RAM40_4K", "brams"),
+    ("ecp5", "LUT4", "luts"), ("ecp5", "CCU2C", "carries"), ("ecp5", "TRELLIS_FF", "ffs"),
+    ("ecp5", "DP16KD", "brams"), ("ecp5", "PFUMX", "muxes"), ("ecp5", "L6MUX21", "muxes"),
+    ("xilinx", "LUT6", "luts"), ("xilinx", "MUXF8", "muxes"), ("xilinx", "FDRE", "ffs"),
+    ("xilinx", "CARRY4", "carries"), ("xilinx", "RAMB18E1", "brams"),
+    ("generic", "$_NAND_", "luts"), ("generic", "$_MUX_", "muxes"),
+    ("generic", "$_SDFF_PN0_", "ffs"), ("ice40", "SB_IO", "other"),
+])
+def test_classify(target, cell, category):
+    assert classify(target, cell) == category
+
+
+def test_parse_stat_counts_and_per_lane():
+    stat = {"modules": {"\\top": {"num_cells_by_type": {
+        "SB_LUT4": 10, "SB_DFF": 4, "$scopeinfo": 3, "SB_CARRY": 2}}}}
+    r = parse_stat(json.dumps(stat), "ice40", "top", lanes=2)
+    assert r.cells == {"SB_LUT4": 10, "SB_DFF": 4, "SB_CARRY": 2}
+    assert r.categories["luts"] == 10 and r.categories["ffs"] == 4
+    assert r.per_lane["luts"] == 5.0 and r.per_lane["carries"] == 1.0
+
+
+@pytest.mark.parametrize("text, match", [
+    ("not json", "not JSON"),
+    (json.dumps({"modules": {"\\other": {"num_cells_by_type": {}}}}), "no cell counts"),
+])
+def test_parse_stat_rejects_bad_input(text, match):
+    with pytest.raises(ValueError, match=match):
+        parse_stat(text, "ice40", "top")
+
+
+def test_parse_report():
+    report = {"fmax": {"clk": {"achieved": 123.4, "constraint": 150.0}},
+              "utilization": {"ICESTORM_LC": {"used": 7, "available": 7680},
+                              "SB_RAM40_4K": {"used": 0, "available": 32}}}
+    fmax, util = parse_report(json.dumps(report))
+    assert fmax == 123.4 and util == {"ICESTORM_LC": (7, 7680)}
+    with pytest.raises(ValueError, match="no achieved clock"):
+        parse_report(json.dumps({"utilization": {}}))
+
+
+@pytest.mark.parametrize("codec", golden.CODEC_NAMES)
+def test_naive_rom_rows_are_golden(codec):
+    lut = golden.get_lut(codec)
+    text = designs.naive_rom_verilog(codec)
+    rows = re.findall(r"8'd(\d+): begin trits <= 10'h([0-9a-f]{3}); invalid <= 1'b([01]);", text)
+    assert [int(c) for c, _, _ in rows] == list(range(256))
+    for c, bits, bad in rows:
+        c, bits = int(c), int(bits, 16)
+        trits = [((bits >> (2 * n)) & 3) for n in range(5)]
+        trits = [t - 4 if t & 2 else t for t in trits]  # 2-bit two's complement
+        assert trits == lut.trits[c].tolist(), c
+        assert bad == ("0" if lut.valid[c] else "1"), c
+
+
+def test_timing_harness_folds_to_pins():
+    text = designs.timing_harness("// engine", lanes=8, pins=8)
+    assert "module timing_top" in text and "assign dout = " in text
+    # 85 output bits -> 22 -> 6 registered fold bits, padded to 8 pins
+    assert "reg [21:0] f1;" in text and "reg [5:0] f2;" in text
+    assert "assign dout = {2'd0, f2};" in text
+
+
+def test_synth_naive_and_arith_lane_on_ice40():
+    naive = synthesize(designs.naive_rom_verilog("standard"), "ice40", "naive_rom", nobram=True)
+    arith = synthesize(designs.lane_verilog(1, "standard", "arith"), "ice40", "lanes")
+    assert naive.categories["ffs"] == 11 and arith.categories["ffs"] == 11
+    assert naive.categories["brams"] == 0
+    assert 0 < arith.categories["luts"] < naive.categories["luts"]
+
+
+def test_synth_cli_json_generic(capsys):
+    assert main(["synth", "--lanes", "1", "--target", "generic", "--impl", "arith",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["codec"] == "standard"
+    assert out["engine"]["target"] == "generic" and out["engine"]["lanes"] == 1
+    assert out["engine"]["categories"]["ffs"] >= 512  # the line register at least
+    assert out["lanes"]["categories"]["ffs"] == 11
+    assert out["reference"]["categories"]["ffs"] == 11
+    assert out["reference"]["categories"]["luts"] > out["lanes"]["categories"]["luts"] > 0
+
+
+@pytest.mark.parametrize("argv", [
+    ["synth", "--lanes", "3", "--target", "ice40"],
+    ["synth", "--lanes", "1", "--target", "asic"],
+    ["synth", "--lanes", "1"],
+    ["synth", "--lanes", "1", "--target", "ice40", "--impl", "magic"],
+    ["synth", "--lanes", "1", "--target", "ice40", "--codec", "no-such-codec"],
+    ["timing", "--lanes", "8", "--target", "xilinx"],
+    ["timing", "--lanes", "8", "--target", "ice40", "--mhz", "-5"],
+    ["timing", "--lanes", "8", "--target", "ice40", "--device", "85k"],
+])
+def test_cli_errors_exit_2(argv, capsys):
+    try:
+        status = main(argv)
+    except SystemExit as exc:  # argparse usage errors
+        status = exc.code
+    assert status == 2
+    err = capsys.readouterr().err
+    assert "error" in err and len(err.strip().splitlines()) <= 3
+
+
+def test_arith_rejects_custom_codec_in_cli(tmp_path, capsys):
+    from golden import lut_io
+
+    table = np.array(golden.get_lut("standard").trits)
+    table[[0, 1]] = table[[1, 0]]
+    path = tmp_path / "swapped.json"
+    path.write_text(lut_io.to_json(golden.Lut.from_table(table, name="swapped")))
+    assert main(["synth", "--lanes", "1", "--target", "generic", "--impl", "arith",
+                 "--codec", str(path)]) == 2
+    assert "arith" in capsys.readouterr().err
