@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv tools test demo bench verilog lint regress formal clean
+.PHONY: venv tools test demo bench verilog vectors lint regress formal clean
 
 # The venv is rebuilt only when pyproject.toml changes (idempotent).
 $(STAMP): pyproject.toml
@@ -34,6 +34,9 @@ clean:
 
 verilog: venv
 	$(BIN)/tritpack verilog --lanes 64 --codec standard -o build/ternary_decoder.v
+
+vectors: venv tools
+	$(BIN)/tritpack vectors --lines 1000 --lanes 64 --invalid-rate 0.001 -o build/vectors --force
 
 lint: venv tools
 	$(BIN)/ruff check golden hw sim tests

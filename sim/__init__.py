@@ -1,0 +1,6 @@
+"""RTL simulation of the generated engine: cocotb 2.1 + Icarus against the golden model.
+
+See docs/VERIFICATION.md.  Entry points: :func:`sim.stream.stream_lines` (any
+lines through the RTL), :mod:`sim.runner` (build and run the regression),
+``tritpack sim``, ``tritpack regress`` and ``tritpack bench rtl``.
+"""

@@ -147,7 +147,7 @@ class ArithByteDecoder(wiring.Component):
         invalid = Signal()
         if plan.carry is None:  # standard: invalid = c >= 243
             carry = C(0, 1)
-            m.d.comb += invalid.eq((a == 15) & (b >= 3))
+            m.d.comb += invalid.eq((a == 15) & (b >= C(3, 4)))
         else:
             # With ra = 243a mod 16 and 243b mod 256 = 16 hb + lb:
             # k = [ra + hb >= 16], and c is invalid when 243c mod 256 >= 243
