@@ -311,7 +311,8 @@ def run_bench(args) -> int:
 
     targets = _bench_targets()
     names = sorted(targets) if args.target == "all" else [args.target]
-    command = f"tritpack bench {args.target}" + (" --quick" if args.quick else "")
+    command = " ".join(["tritpack", "bench", args.target] + (["--quick"] if args.quick else [])
+                       + (["-o", args.output] if args.output else []))
     sections, failed = [], []
     for name in names:
         print(f"tritpack bench: running {name}{' (quick)' if args.quick else ''}",

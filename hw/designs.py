@@ -15,14 +15,12 @@
 
 from __future__ import annotations
 
-import inspect
-
 from amaranth.back import verilog as amaranth_verilog
 from amaranth.hdl import Elaboratable, Module, Signal
 
 import golden
 
-from .lane import IMPLS, LaneDecoder, rom_rows
+from .lane import LaneDecoder, rom_rows
 
 __all__ = [
     "ENGINE_TOP", "bram_lanes_verilog", "engine_verilog", "lane_verilog", "naive_rom_verilog",
@@ -37,23 +35,10 @@ _WIDTH = 2 * golden.TRITS_PER_BYTE
 
 def engine_verilog(lanes=8, codec="standard", registered=False, impl="rom",
                    module_name=ENGINE_TOP) -> str:
-    """Verilog of the engine with AXI4-Stream ports, for any ``impl`` of the lanes."""
+    """Verilog of the engine with AXI4-Stream ports (:func:`hw.verilog.generate_verilog`)."""
     from .verilog import generate_verilog
 
-    if impl not in IMPLS:
-        raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
-    if "impl" in inspect.signature(generate_verilog).parameters:
-        return generate_verilog(lanes, codec, registered, module_name=module_name, impl=impl)
-    if impl == IMPLS[0]:
-        return generate_verilog(lanes, codec, registered, module_name=module_name)
-    # generate_verilog has no `impl` yet: swap the engine inside its top level.
-    from . import verilog as hwv
-    from .decoder import TernaryDecoder
-
-    top = hwv.AxiStreamTop(lanes, codec, registered)
-    top.engine = TernaryDecoder(lanes, codec, registered, impl=impl)
-    text = hwv.rtlil.convert(top, name=module_name, ports=top.ports(), emit_src=False)
-    return hwv._rtlil_to_verilog(text)
+    return generate_verilog(lanes, codec, registered, module_name=module_name, impl=impl)
 
 
 class _RegisteredLanes(Elaboratable):

@@ -16,6 +16,7 @@ import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -185,6 +186,8 @@ def _tools() -> dict:
 
 
 def _sby_text(job: Job) -> str:
+    # z3 is slow on the word-level model (wide lines, table muxes): bit-blasting it
+    # to an and-inverter graph first makes the proofs minutes faster.
     return f"""\
 [options]
 mode {job.mode}
@@ -196,8 +199,13 @@ smtbmc z3
 [script]
 read_rtlil design.il
 prep -top top
+flatten
 memory_map
+opt -full
+techmap
 opt -fast
+abc -g AND
+opt_clean
 
 [files]
 design.il
@@ -250,13 +258,16 @@ def run(job: Job, build_dir: Path = BUILD_DIR, timeout: float = 1800) -> Result:
     (workdir / "design.il").write_text(il)
     (workdir / "job.sby").write_text(_sby_text(job))
     start = time.monotonic()
+    # A session of its own, so that a timeout ends sby with its solver processes.
+    proc = subprocess.Popen(
+        [tools["sby"], "-f", "job.sby"], cwd=workdir, env=tools["env"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
-        proc = subprocess.run(
-            [tools["sby"], "-f", "job.sby"], cwd=workdir, env=tools["env"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=timeout)
-        log = proc.stdout
-    except subprocess.TimeoutExpired as exc:
-        log = (exc.stdout or b"").decode(errors="replace") + f"\nTIMEOUT after {timeout} s\n"
+        log, _ = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        log, _ = proc.communicate()
+        log += f"\nTIMEOUT after {timeout:.0f} s\n"
     seconds = time.monotonic() - start
     (workdir / "sby.log").write_text(log)
     return Result(job, seconds=seconds, log=workdir / "sby.log",

@@ -122,7 +122,7 @@ def generate_verilog(lanes=64, codec="standard", registered=False,
 # The one Verilator waiver: Amaranth keeps a named wire for every signal of the
 # hierarchy (ports of submodules, struct fields, carry bits of `beat + 1`), and
 # many of them are aliases nothing reads.  Yosys cannot purge them here because
-# `proc -nomux` leaves processes in place.  Scoped to this file by `lint_on`.
+# the processes stay in place (no `proc_mux`).  Scoped to this file by `lint_on`.
 _LINT_WAIVER = """\
 // Lint waiver: unused wires are Amaranth's named aliases of used signals.
 /* verilator lint_off UNUSEDSIGNAL */
@@ -132,11 +132,28 @@ _LINT_WAIVER = """\
 # The script of `amaranth.back.verilog.convert`, plus `flatten`: one module per
 # file, without the escaped submodule names (`\\top.engine`) that some FPGA
 # tools and Verilator's DECLFILENAME lint object to.
+#
+# `proc -nomux -norom` is spelled out without `proc_prune`, for simulation speed.
+# Amaranth emits a signal assigned in parts (the lanes of `trits` and `invalid`,
+# the fields of a payload) as one process: a default, then one store per part.
+# `proc_prune` turns those stores into one `assign x[9:0] = ...` per part, and
+# Icarus then rebuilds and re-propagates the whole 640-bit net on each of the 64
+# lane changes of a clock: 1.3 ms of CPU per clock for 64 lanes.  Kept as a
+# process, and its stores merged into one by `_merge_part_stores`, the net
+# changes once per clock (see docs/ENGINE.md, "Simulation speed").
 _YOSYS_SCRIPT = """\
 read_rtlil <<rtlil
 {rtlil}
 rtlil
-proc -nomux -norom
+proc_clean
+proc_rmdead
+proc_init
+proc_arst
+proc_dlatch
+proc_dff
+proc_memwr
+proc_clean
+opt_expr -keepdc
 memory_collect
 flatten
 write_verilog -norename -noattr
@@ -146,4 +163,69 @@ write_verilog -norename -noattr
 def _rtlil_to_verilog(rtlil_text: str) -> str:
     # The same Yosys as Amaranth's own back end (the built-in one when present).
     yosys = find_yosys(lambda ver: ver >= (0, 40))
-    return yosys.run(["-q", "-"], _YOSYS_SCRIPT.format(rtlil=rtlil_text), ignore_warnings=True)
+    text = yosys.run(["-q", "-"], _YOSYS_SCRIPT.format(rtlil=rtlil_text), ignore_warnings=True)
+    return _merge_part_stores(text)
+
+
+# A Verilog name as Yosys writes it: escaped (ends at white space) or plain.
+_NAME = r"(?:\\\S+|[A-Za-z_][\w$]*)"
+_REG_RE = re.compile(rf"^\s*reg\s+(?:\[(\d+):0\]\s+)?({_NAME})", re.M)
+_STORE_RE = re.compile(
+    rf"^(?P<indent>\s+)(?P<name>{_NAME}) ?(?:\[(?P<hi>\d+)(?::(?P<lo>\d+))?\])? = (?P<rhs>.*);$")
+# Right-hand sides of process stores are plain signal specs: names, slices,
+# sized constants and concatenations, whose width is the width of the target.
+_SIGSPEC_RE = re.compile(r"[\w$\s\[\]:{},']*")
+
+
+def _merge_part_stores(text: str) -> str:
+    """Merge ``x = default; x[a:b] = e1; x[c:d] = e2; ...`` into ``x = {..., e2, e1};``.
+
+    Only when the part stores directly follow the default store, at the same
+    indentation, cover every bit of ``x`` exactly once and do not read ``x``: then
+    the default is dead and the one store is equivalent.  Anything else is kept
+    as Yosys wrote it.
+    """
+    widths = {name: int(msb or 0) + 1 for msb, name in _REG_RE.findall(text)}
+    lines = text.split("\n")
+    out = []
+    i = 0
+    while i < len(lines):
+        head = _STORE_RE.match(lines[i])
+        if not head or head["hi"] is not None or head["name"] not in widths:
+            out.append(lines[i])
+            i += 1
+            continue
+        name, indent = head["name"], head["indent"]
+        parts = []          # (lo, hi, rhs)
+        j = i + 1
+        while j < len(lines):
+            part = _STORE_RE.match(lines[j])
+            if not part or part["name"] != name or part["indent"] != indent or part["hi"] is None:
+                break
+            hi = int(part["hi"])
+            parts.append((int(part["lo"] or hi), hi, part["rhs"]))
+            j += 1
+        merged = _concat(parts, widths[name], name)
+        if merged is None:
+            out.append(lines[i])
+            i += 1
+            continue
+        out.append(f"{indent}{name} = {merged};")
+        i = j
+    return "\n".join(out)
+
+
+def _concat(parts, width, name):
+    """``{...}`` of ``parts`` if they tile ``[width-1:0]`` and are plain, else None."""
+    if len(parts) < 2:
+        return None
+    parts = sorted(parts)
+    expected = 0
+    for lo, hi, rhs in parts:
+        plain = _SIGSPEC_RE.fullmatch(re.sub(r"\\\S+", "n", rhs))
+        if lo != expected or hi < lo or not plain or name in re.findall(_NAME, rhs):
+            return None
+        expected = hi + 1
+    if expected != width:
+        return None
+    return "{ " + ", ".join(rhs for _, _, rhs in reversed(parts)) + " }"

@@ -223,7 +223,7 @@ def test_bench_all_reports_missing_and_failing_targets(tmp_path, capsys, monkeyp
     assert code == 1  # one target failed; the report was still written
     text = report.read_text()
     assert text.startswith("# tritpack performance")
-    assert "`tritpack bench all --quick`" in text
+    assert f"`tritpack bench all --quick -o {report}`" in text
     for label in ("| CPU |", "| cores |", "| RAM |", "| Python |", "| numpy |"):
         assert label in text
     assert "## golden: codec throughput" in text

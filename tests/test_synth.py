@@ -127,3 +127,12 @@ def test_arith_rejects_custom_codec_in_cli(tmp_path, capsys):
     assert main(["synth", "--lanes", "1", "--target", "generic", "--impl", "arith",
                  "--codec", str(path)]) == 2
     assert "arith" in capsys.readouterr().err
+
+
+def test_timing_cli_lanes_1_ice40(capsys):
+    assert main(["timing", "--lanes", "1", "--target", "ice40", "--impl", "arith",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["device"] == "hx8k" and out["lanes"] == 1 and out["target_mhz"] == 150.0
+    assert 20 < out["fmax_mhz"] < 1000
+    assert out["utilization"]["ICESTORM_LC"][0] > 512  # the line register at least
