@@ -50,12 +50,13 @@ class InvalidCodeError(ValueError):
 _TABLES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _tables(lut: Lut) -> tuple[np.ndarray, np.ndarray, int | None]:
-    """(decode table, encode table, valid_below) of ``lut``, built on first use."""
+def _tables(lut: Lut) -> tuple[tuple, np.ndarray, int | None]:
+    """((decode table, pair table), encode table, valid_below) of ``lut``, built on first use."""
     tables = _TABLES.get(lut)
     if tables is None:
         tables = _TABLES[lut] = (
-            kernels.decode_table(lut), kernels.encode_table(lut), kernels.valid_below(lut))
+            (kernels.decode_table(lut), kernels.pair_table(lut)),
+            kernels.encode_table(lut), kernels.valid_below(lut))
     return tables
 
 

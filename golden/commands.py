@@ -55,6 +55,7 @@ def _note(msg: str) -> None:
 # ----------------------------------------------------------------------------- lut
 
 def register_lut(subparsers) -> None:
+    """Add ``tritpack lut`` to ``subparsers``."""
     p = subparsers.add_parser(
         "lut", formatter_class=_FMT,
         help="export a codec's lookup table (hex for $readmemh, validity, JSON, C header)",
@@ -79,6 +80,7 @@ def register_lut(subparsers) -> None:
 
 
 def run_lut(args) -> int:
+    """Write the export of ``--codec`` in ``--format``."""
     lut = resolve_codec(args.codec)
     _write_output(args.output, export_lut(lut, args.format))
     return 0
@@ -105,6 +107,7 @@ def _out_format(args, default_npy: bool) -> str:
 
 
 def register_encode(subparsers) -> None:
+    """Add ``tritpack encode`` to ``subparsers``."""
     p = subparsers.add_parser(
         "encode", formatter_class=_FMT,
         help="pack a .npy tensor of trits into 5-trit bytes, in blocks",
@@ -127,6 +130,7 @@ def register_encode(subparsers) -> None:
 
 
 def run_encode(args) -> int:
+    """Pack the input tensor into blocks and write the bytes atomically."""
     lut = resolve_codec(args.codec)
     trits = _load_npy(args.input, "trits")
     packed = pack(trits, lut, args.block)
@@ -165,6 +169,7 @@ def _parse_shape(text: str) -> tuple[int, ...]:
 
 
 def register_decode(subparsers) -> None:
+    """Add ``tritpack decode`` to ``subparsers``."""
     p = subparsers.add_parser(
         "decode", formatter_class=_FMT,
         help="unpack 5-trit bytes (raw or .npy) into a .npy tensor of int8 trits",
@@ -202,6 +207,7 @@ def _load_packed(args) -> np.ndarray:
 
 
 def run_decode(args) -> int:
+    """Decode whole blocks, check shape and padding, write the .npy atomically."""
     lut = resolve_codec(args.codec)
     block = check_block(args.block)
     data = _load_packed(args)
@@ -269,6 +275,7 @@ def default_performance_path() -> Path:
 
 
 def register_bench(subparsers) -> None:
+    """Add ``tritpack bench`` to ``subparsers``."""
     names = sorted(_bench_targets())
     p = subparsers.add_parser(
         "bench", formatter_class=_FMT,
@@ -307,6 +314,7 @@ def _run_target(ep, quick: bool) -> tuple[str, str]:
 
 
 def run_bench(args) -> int:
+    """Run one target or all; for all, write the report with a machine header."""
     from .bench import report_header
 
     targets = _bench_targets()

@@ -424,6 +424,7 @@ class DecoderHarness(Elaboratable):
         const = line_const.as_value()
         with m.If(tracking):
             self._prop(m, Assert, seen, "lemma: tracking implies seen")
+            self._prop(m, Assert, regs["busy"], "lemma: tracking implies busy")
             with m.If(ahead == 0):
                 # `line` shifts down by one beat of bytes per transfer.
                 self._prop(m, Assert, line[:LINE_BITS]
@@ -433,6 +434,7 @@ class DecoderHarness(Elaboratable):
                            "lemma: line holds the tracked last")
                 self._prop(m, Assert, beat == tj, "lemma: beat is the tracked beat")
             with m.Else():
+                self._prop(m, Assert, tj == 0, "lemma: no tracked beat out while ahead")
                 if "skid" in regs:
                     self._prop(m, Assert, regs["skid"] == const,
                                "lemma: skid holds the tracked line")

@@ -168,17 +168,19 @@ def test_encode_needs_whole_groups(n):
 
 
 @pytest.mark.parametrize("codec, offset", [("standard", 0), ("standard", 9),
-                                           ("tq1", 4), ("tq1", 300)])
+                                           ("tq1", 4), ("tq1", 7), ("tq1", 300),
+                                           ("tq1", 301), ("tq1", 399), (ALL_CODECS[-1], 5)])
 def test_invalid_code_names_first_offset_and_value(codec, offset, chunk):
     lut = golden.get_lut(codec)
     data = np.full(400, lut.codes[0], dtype=np.uint8)
     bad = lut.invalid_codes
     data[offset] = bad[-1]
     data[offset + 50:] = bad[0]  # later invalid codes must not be the one reported
+    data[offset + 1: offset + 3] = bad[1]
     with pytest.raises(golden.InvalidCodeError) as info:
         golden.decode(data, codec)
     err = info.value
-    assert (err.offset, err.value, err.codec) == (offset, bad[-1], codec)
+    assert (err.offset, err.value, err.codec) == (offset, bad[-1], lut.name)
     assert isinstance(err, ValueError)
     assert f"0x{bad[-1]:02x}" in str(err) and f"byte offset {offset}" in str(err)
 

@@ -1,6 +1,7 @@
 """The constants and tables behind the fast kernels."""
 
 import numpy as np
+import pytest
 
 import golden
 from golden import kernels
@@ -43,13 +44,26 @@ def test_encode_table_maps_every_tuple():
     assert np.array_equal(table[hashes], lut.codes)
 
 
-def test_decode_does_not_write_past_the_output():
-    codes = golden.encode(-np.ones(35, dtype=np.int8))  # trits -1 = 0xff bytes
-    buf = np.full(35 + 8, 0x55, dtype=np.uint8)
-    out = buf[:35].view(np.int8)
-    assert kernels.decode_into(codes, kernels.decode_table(golden.get_lut("standard")),
-                               out, chunk=3) == -1
-    assert (buf[:35] == 0xff).all() and (buf[35:] == 0x55).all()
+@pytest.mark.parametrize("m", [1, 2, 7, 8])
+def test_decode_does_not_write_past_the_output(m):
+    codes = golden.encode(-np.ones(5 * m, dtype=np.int8))  # trits -1 = 0xff bytes
+    buf = np.full(5 * m + 16, 0x55, dtype=np.uint8)
+    out = buf[: 5 * m].view(np.int8)
+    lut = golden.get_lut("standard")
+    tables = (kernels.decode_table(lut), kernels.pair_table(lut))
+    assert kernels.decode_into(codes, tables, out, chunk=3) == -1
+    assert (buf[: 5 * m] == 0xff).all() and (buf[5 * m:] == 0x55).all()
+
+
+def test_pair_table_layout():
+    lut = golden.get_lut("tq1")
+    table = kernels.pair_table(lut).view(np.uint8).reshape(1 << 16, 16)
+    for c0, c1 in [(0, 0), (0x01, 0x80), (0x80, 0x01), (0xff, 0x14), (0x37, 0x42)]:
+        item = table[c0 | c1 << 8]
+        assert item[:5].view(np.int8).tolist() == lut.trits[c0].tolist()
+        assert item[5:10].view(np.int8).tolist() == lut.trits[c1].tolist()
+        assert item[13] == (not lut.valid[c0]) | (not lut.valid[c1]) << 1
+        assert not item[10:13].any() and not item[14:].any()
 
 
 def test_valid_below_picks_the_byte_check_only_for_a_top_invalid_range():

@@ -136,3 +136,12 @@ def test_timing_cli_lanes_1_ice40(capsys):
     assert out["device"] == "hx8k" and out["lanes"] == 1 and out["target_mhz"] == 150.0
     assert 20 < out["fmax_mhz"] < 1000
     assert out["utilization"]["ICESTORM_LC"][0] > 512  # the line register at least
+
+
+def test_bench_verilog_quick(capsys):
+    assert main(["bench", "verilog", "--quick"]) == 0
+    out = capsys.readouterr().out
+    assert "## Verilog generation" in out
+    rows = [ln for ln in out.splitlines() if re.match(r"\| (1|8) \| (rom|arith) \|", ln)]
+    assert len(rows) == 2 * 2 * 2  # lanes 1, 8 x impls x registered
+    assert all(int(r.split("|")[6].strip().replace(",", "")) > 1000 for r in rows)
