@@ -117,10 +117,11 @@ def run_golden_bench(quick: bool = False) -> str:
         Use a 1 Mi-trit tensor and fewer repeats (a smoke test, not a figure).
     """
     n = (1 << 20 if quick else 64 << 20) // 320 * 320
-    repeat = 3 if quick else 5
+    repeat = 3 if quick else 9
     codec = "standard"
     _progress(f"{n:,} random trits, codec {codec}, best of {repeat}")
     trits = np.random.default_rng(2).integers(-1, 2, n, dtype=np.int8)
+    load_before = os.getloadavg()[0]
 
     t_enc = _best_time(lambda: encode(trits, codec), repeat)
     _progress(f"encode {n / t_enc / 1e9:.2f} Gtrit/s")
@@ -137,6 +138,7 @@ def run_golden_bench(quick: bool = False) -> str:
     t_ref = _best_time(lambda: decode_reference(codes, codec), 1)
     _progress(f"reference decode (lut.trits[codes]) {n / t_ref / 1e9:.2f} Gtrit/s")
 
+    load_after = os.getloadavg()[0]
     peak_enc = _peak_bytes(lambda: encode(trits, codec))
     peak_dec = _peak_bytes(lambda: decode(codes, codec))
     in_enc, out_enc = trits.nbytes, codes.nbytes
@@ -162,7 +164,9 @@ def run_golden_bench(quick: bool = False) -> str:
         "## golden: codec throughput (numpy, one core)",
         "",
         f"{n:,} random trits ({'quick' if quick else 'full'} run), codec `{codec}`, "
-        f"best of {repeat} runs (the reference: one run).",
+        f"best of {repeat} runs (the reference: one run).  1-minute load average "
+        f"{load_before:.1f} before and {load_after:.1f} after (above 1, other "
+        "processes shared the cores and the figures are low).",
         "",
         "| operation | Gtrit/s | target | time |",
         "| --- | ---: | --- | ---: |",

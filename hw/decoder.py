@@ -10,14 +10,14 @@ from __future__ import annotations
 
 from numbers import Integral
 
-from amaranth.hdl import Elaboratable, Module, Signal
+from amaranth.hdl import Elaboratable, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 import golden
 
 from . import LANES
-from .lane import IMPLS, TRIT_BITS, LaneDecoder
+from .lane import IMPLS, TRIT_BITS, InvalidFlags, LaneDecoder
 
 __all__ = [
     "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "input_layout", "output_layout",
@@ -77,15 +77,17 @@ class TernaryDecoder(wiring.Component):
     transfer; the first such transfer sets the sticky ``error`` output, which
     stays high until reset.
 
-    Both variants have a latency of **1 clock**: ``o.valid`` rises in the cycle
-    after the input transfer.  With ``o.ready`` held high, an engine with
+    The default engine has a latency of **1 clock**: ``o.valid`` rises in the
+    cycle after the input transfer; the pipelined one (``pipelined=True``) has
+    a latency of **2 clocks**.  With ``o.ready`` held high, an engine with
     ``lanes = 64`` accepts a line on every clock, and a narrower one emits an
     output transfer on every clock with no bubble between lines: it accepts the
-    next line no later than during the last beat of the current one.
+    next line no later than during the last beat of the current one.  Under
+    back-pressure nothing is lost: the engine stops and holds its output.
 
-    ``o.valid`` and ``o.payload`` come from registers (through the table), so
-    they never depend on ``o.ready`` and hold until the transfer.  ``i.ready``
-    never depends on ``i.valid``.
+    ``o.valid`` and ``o.payload`` come from registers (through the table, unless
+    pipelined), so they never depend on ``o.ready`` and hold until the
+    transfer.  ``i.ready`` never depends on ``i.valid``.
 
     * ``registered=False`` costs ``513 + log2(64 / lanes) + 2`` flip-flops
       (515 for 64 lanes, 521 for 1 lane).  ``i.ready`` is
@@ -96,6 +98,18 @@ class TernaryDecoder(wiring.Component):
       comes straight from a register, so neither ``ready`` nor ``valid`` has a
       combinational path through the engine, as expected of an AXI4-Stream
       register slice.  Same latency and throughput.
+    * ``pipelined=True`` (with either of the above) adds an output register
+      stage: ``o.valid`` and all of ``o.payload`` are flip-flops, filled from
+      the table when the stage is empty or being emptied
+      (``~o.valid | o.ready``), so the decode runs from the line register to
+      the output register and nothing follows it.  The per-byte invalid flags
+      of a beat are computed one clock ahead, when its bytes are loaded or
+      shifted into place, into a ``lanes``-bit register, so their OR and the
+      sticky ``error`` read only flip-flops.  It costs
+      ``10 * lanes + 2 + lanes`` more flip-flops (a ``lanes = 64`` engine: 706)
+      and two 256 x 1 invalid-code tables per lane (one for ``lanes = 64``),
+      a few LUTs each; latency 2, same throughput.  ``i.ready`` of the
+      unregistered variant is then ``~busy | ((~o.valid | o.ready) & last beat)``.
 
     Parameters
     ----------
@@ -105,6 +119,8 @@ class TernaryDecoder(wiring.Component):
         ``"standard"``, ``"tq1"`` or a custom golden LUT.
     registered : bool
         Choose the fully registered variant (see above).
+    pipelined : bool
+        Add the output register stage (see above): latency 2 instead of 1.
     impl : str
         Lane decoder implementation, see :class:`hw.lane.LaneDecoder`.
 
@@ -126,14 +142,12 @@ class TernaryDecoder(wiring.Component):
         For a ``codec`` that is neither a name nor a golden LUT.
     """
 
-    #: Clocks from an input transfer to ``o.valid``, for both variants.
-    latency = 1
-
     def __init__(self, lanes: int = 64, codec="standard", registered: bool = False,
-                 impl: str = "rom"):
+                 impl: str = "rom", pipelined: bool = False):
         self._lanes, self._lut = check_parameters(lanes, codec, impl)
         self._registered = bool(registered)
         self._impl = impl
+        self._pipelined = bool(pipelined)
         super().__init__({
             "i": In(stream.Signature(input_layout())),
             "o": Out(stream.Signature(output_layout(self._lanes))),
@@ -153,6 +167,15 @@ class TernaryDecoder(wiring.Component):
         return self._registered
 
     @property
+    def pipelined(self) -> bool:
+        return self._pipelined
+
+    @property
+    def latency(self) -> int:
+        """Clocks from an input transfer to ``o.valid``: 1, or 2 when pipelined."""
+        return 2 if self._pipelined else 1
+
+    @property
     def beats(self) -> int:
         """Output transfers per line: ``64 // lanes``."""
         return golden.LINE_BYTES // self._lanes
@@ -160,55 +183,95 @@ class TernaryDecoder(wiring.Component):
     def elaborate(self, platform) -> Elaboratable:
         m = Module()
         m.submodules.lanes = lanes = LaneDecoder(self._lanes, self._lut, self._impl)
+        width = 8 * self._lanes            # bits of one beat
 
         line = Signal(input_layout())      # the line being decoded
         busy = Signal()                    # `line` holds a line not yet fully emitted
         final = Signal()                   # the current beat is the line's last one
+        # The current beat leaves `line` in this clock: it is sent (default) or
+        # taken by the output register (pipelined).
+        step = Signal()
 
         # `line` shifts down by `lanes` bytes per beat, so the lanes always read
         # its low bytes: a 2:1 mux per bit instead of a (64 / lanes):1 one.
-        m.d.comb += lanes.codes.eq(line.data[:8 * self._lanes])
+        m.d.comb += lanes.codes.eq(line.data[:width])
         if self.beats == 1:
             m.d.comb += final.eq(1)
         else:
             beat = Signal(range(self.beats))
             m.d.comb += final.eq(beat == self.beats - 1)
-            with m.If(self.o.valid & self.o.ready):
+            with m.If(step):
                 m.d.sync += beat.eq(beat + 1)  # wraps to 0 after the final beat
-                m.d.sync += line.data.eq(line.data >> (8 * self._lanes))
-        m.d.comb += [
-            self.o.valid.eq(busy),
-            self.o.payload.data.eq(lanes.trits),
-            self.o.payload.invalid.eq(lanes.invalid.any()),
-            self.o.payload.last.eq(line.last & final),
-        ]
+                m.d.sync += line.data.eq(line.data >> width)
 
-        with m.If(self.o.valid & self.o.ready):
-            with m.If(final):
-                m.d.sync += busy.eq(0)
-            with m.If(self.o.payload.invalid):
-                m.d.sync += self.error.eq(1)
+        if not self._pipelined:
+            m.d.comb += [
+                step.eq(self.o.valid & self.o.ready),
+                self.o.valid.eq(busy),
+                self.o.payload.data.eq(lanes.trits),
+                self.o.payload.invalid.eq(lanes.invalid.any()),
+                self.o.payload.last.eq(line.last & final),
+            ]
+            taking = self.o.ready          # the output can take the current beat
+        else:
+            # The output register stage (the canonical one of amaranth.lib.stream).
+            taking = ~self.o.valid | self.o.ready
+            bad = Signal(self._lanes)      # invalid flags of the current beat's bytes
+            m.d.comb += step.eq(busy & taking)
+            with m.If(taking):
+                m.d.sync += self.o.valid.eq(busy)
+            with m.If(step):
+                m.d.sync += [
+                    self.o.payload.data.eq(lanes.trits),
+                    self.o.payload.invalid.eq(bad.any()),
+                    self.o.payload.last.eq(line.last & final),
+                ]
+            if self.beats > 1:
+                m.submodules.next_flags = next_flags = InvalidFlags(self._lanes, self._lut)
+                m.d.comb += next_flags.codes.eq(line.data[width:2 * width])
+                with m.If(step):
+                    m.d.sync += bad.eq(next_flags.invalid)
+
+        with m.If(step & final):
+            m.d.sync += busy.eq(0)
+        with m.If(self.o.valid & self.o.ready & self.o.payload.invalid):
+            m.d.sync += self.error.eq(1)
 
         # `line` is free for a new line in the next clock.
         free = Signal()
-        m.d.comb += free.eq(~busy | (self.o.ready & final))
+        m.d.comb += free.eq(~busy | (taking & final))
 
+        # The line loaded into `line` when it is free.
+        load = Signal()
+        source = Signal(input_layout())
         if not self._registered:
-            m.d.comb += self.i.ready.eq(free)
-            with m.If(self.i.valid & self.i.ready):
-                m.d.sync += [line.eq(self.i.payload), busy.eq(1)]
+            m.d.comb += [
+                self.i.ready.eq(free),
+                load.eq(self.i.valid & self.i.ready),
+                source.eq(self.i.payload),
+            ]
         else:
             # Skid buffer: `i.ready` is a register, so a line offered while `line`
             # is busy waits in `skid` and `i.ready` drops in the next clock.
             skid = Signal(input_layout())
             skid_full = Signal()
-            m.d.comb += self.i.ready.eq(~skid_full)
+            m.d.comb += [
+                self.i.ready.eq(~skid_full),
+                load.eq(free & (skid_full | self.i.valid)),
+                source.eq(Mux(skid_full, skid, self.i.payload)),
+            ]
             with m.If(free):
                 with m.If(skid_full):
-                    m.d.sync += [line.eq(skid), busy.eq(1), skid_full.eq(0)]
-                with m.Elif(self.i.valid):
-                    m.d.sync += [line.eq(self.i.payload), busy.eq(1)]
+                    m.d.sync += skid_full.eq(0)
             with m.Elif(self.i.valid & self.i.ready):
                 m.d.sync += [skid.eq(self.i.payload), skid_full.eq(1)]
+        with m.If(load):
+            m.d.sync += [line.eq(source), busy.eq(1)]
+        if self._pipelined:
+            # The flags of a new line's first beat, computed as it is loaded.
+            m.submodules.load_flags = load_flags = InvalidFlags(self._lanes, self._lut)
+            m.d.comb += load_flags.codes.eq(source.data[:width])
+            with m.If(load):
+                m.d.sync += bad.eq(load_flags.invalid)
 
         return m

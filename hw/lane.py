@@ -23,7 +23,7 @@ from golden import lut_io
 
 from .lanes.arith import ArithByteDecoder, arith_codec
 
-__all__ = ["IMPLS", "TRIT_BITS", "LaneDecoder", "rom_rows"]
+__all__ = ["IMPLS", "TRIT_BITS", "InvalidFlags", "LaneDecoder", "rom_rows"]
 
 #: Bits per decoded trit: 2-bit two's complement, +1 = 01, 0 = 00, -1 = 11.
 TRIT_BITS = 2
@@ -132,5 +132,48 @@ class LaneDecoder(wiring.Component):
                 port.addr.eq(self.codes.word_select(k, 8)),
                 self.trits.word_select(k, width).eq(port.data[:width]),
                 self.invalid[k].eq(~port.data[width]),
+            ]
+        return m
+
+
+class InvalidFlags(wiring.Component):
+    """Flag the invalid codes among ``lanes`` bytes, combinationally.
+
+    Latency 0, no state.  One 256 x 1 asynchronous ROM, ``~lut.valid``, with a
+    read port per byte (one initialised array in Verilog; synthesis reduces each
+    port to the codec's invalid-code function, two or three LUT4 for ``standard``).
+    The pipelined engine uses it to compute a beat's flags one clock ahead.
+
+    Parameters
+    ----------
+    lanes : int
+        Number of bytes checked at once.
+    codec : str or golden.Lut
+        The codec whose valid codes are built in.
+
+    Members
+    -------
+    codes : ``In(8 * lanes)``
+        Byte ``k`` at bits [8k+7:8k].
+    invalid : ``Out(lanes)``
+        Bit ``k`` set when byte ``k`` is not a valid code.
+    """
+
+    def __init__(self, lanes: int = 1, codec="standard"):
+        if not isinstance(lanes, int) or lanes < 1:
+            raise ValueError(f"lanes must be a positive integer, not {lanes!r}")
+        self._lanes = lanes
+        self._lut = golden.get_lut(codec)
+        super().__init__({"codes": In(8 * lanes), "invalid": Out(lanes)})
+
+    def elaborate(self, platform) -> Elaboratable:
+        m = Module()
+        init = [int(not v) for v in self._lut.valid]
+        m.submodules.rom = rom = Memory(shape=1, depth=256, init=init)
+        for k in range(self._lanes):
+            port = rom.read_port(domain="comb")
+            m.d.comb += [
+                port.addr.eq(self.codes.word_select(k, 8)),
+                self.invalid[k].eq(port.data),
             ]
         return m
