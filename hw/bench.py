@@ -178,9 +178,11 @@ def _pareto_section(results: dict) -> list[str]:
 
 
 def _engine_jobs(quick: bool):
+    """(target, lanes, impl, pipelined) of the whole-engine syntheses."""
     if quick:
-        return [("ice40", 1, "arith")]
-    return [(t, 8, impl) for t in ("ice40", "ecp5", "xilinx") for impl in ("rom", "arith")]
+        return [("ice40", 1, "arith", False)]
+    return [(t, 8, impl, pipelined) for t in ("ice40", "ecp5", "xilinx")
+            for impl in ("rom", "arith") for pipelined in (False, True)]
 
 
 def _engine_section(results: dict) -> list[str]:
@@ -191,44 +193,53 @@ def _engine_section(results: dict) -> list[str]:
         "",
         "The engine adds a 512-bit line register that shifts by `lanes` bytes per beat "
         "and the stream control: per lane that costs more than the decode itself at "
-        "small `lanes`.",
+        "small `lanes`. `pipelined`: the output register stage (latency 2 instead of 1).",
         "",
-        "| target | lanes | impl | LUTs | carries | FFs | BRAMs | muxes | LUTs/lane | yosys s |",
-        "| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| target | lanes | impl | pipelined | LUTs | carries | FFs | BRAMs | muxes "
+        "| LUTs/lane | yosys s |",
+        "| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
-    for (target, lanes, impl), r in results.items():
+    for (target, lanes, impl, pipelined), r in results.items():
+        piped = "yes" if pipelined else "no"
         if isinstance(r, Exception):
-            lines.append(f"| {target} | {lanes} | {impl} | failed: {r} | | | | | | |")
+            lines.append(f"| {target} | {lanes} | {impl} | {piped} | failed: {r} "
+                         f"| | | | | | |")
             continue
         c = r.categories
         lines.append(
-            f"| {target} ({LOGIC_UNIT[target]}) | {lanes} | {impl} | {c['luts']} "
+            f"| {target} ({LOGIC_UNIT[target]}) | {lanes} | {impl} | {piped} | {c['luts']} "
             f"| {c['carries']} | {c['ffs']} | {c['brams']} | {c['muxes']} "
             f"| {r.per_lane['luts']:.1f} | {r.seconds:.1f} |")
     return lines + [""]
 
 
 def _timing_jobs(quick: bool):
-    """(target, lanes candidates, design, impl): the first lanes that fits is reported."""
+    """(target, lanes candidates, design, impl, pipelined): the first lanes that fits
+    is reported."""
     if quick:
-        return [("ice40", (1,), "lanes", "arith")]
+        return [("ice40", (1,), "lanes", "arith", False)]
     return [
-        ("ice40", (8,), "engine", "arith"),
-        ("ice40", (8,), "engine", "rom"),
-        ("ice40", (8,), "lanes", "arith"),
-        ("ecp5", (64, 32, 16), "engine", "arith"),
-        ("ecp5", (64, 32, 16), "lanes", "arith"),
+        ("ice40", (8,), "engine", "arith", False),
+        ("ice40", (8,), "engine", "arith", True),
+        ("ice40", (8,), "engine", "rom", False),
+        ("ice40", (8,), "engine", "rom", True),
+        ("ice40", (8,), "lanes", "arith", False),
+        ("ecp5", (64, 32, 16), "engine", "arith", False),
+        ("ecp5", (64, 32, 16), "engine", "arith", True),
+        ("ecp5", (64, 32, 16), "engine", "rom", True),
+        ("ecp5", (64, 32, 16), "lanes", "arith", False),
     ]
 
 
 def _run_timing_job(job, timeout):
     from .timing import run_timing
 
-    target, lanes_candidates, design, impl = job
+    target, lanes_candidates, design, impl, pipelined = job
     notes = []
     for lanes in lanes_candidates:
         try:
-            r = run_timing(lanes, target, "standard", impl, design=design, timeout=timeout)
+            r = run_timing(lanes, target, "standard", impl, design=design, timeout=timeout,
+                           pipelined=pipelined)
         except (TimeoutError, RuntimeError) as exc:
             notes.append(f"lanes={lanes}: {str(exc).splitlines()[0]}")
             continue
@@ -243,18 +254,20 @@ def _timing_section(results: list, quick: bool) -> list[str]:
         "`engine`: the streaming engine; `lanes`: the lane decoders alone between registers "
         "(the decode path by itself). Both sit in a harness of registers (a 512-bit "
         "shift register in, a pipelined XOR fold out), so only register-to-register paths "
-        "count. Targets: iCE40 lanes = 8 at >= 150 MHz, ECP5 lanes = 64 at >= 200 MHz. "
+        "count. `pipelined`: the engine with its output register stage (latency 2). "
+        "Targets: iCE40 lanes = 8 at >= 150 MHz, ECP5 lanes = 64 at >= 200 MHz. "
         "One placer seed; nextpnr's estimate, not silicon.",
         "",
-        "| target | device | design | impl | lanes | Fmax (MHz) | constraint | verdict "
-        "| logic used | synth s | P&R s |",
-        "| --- | --- | --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: |",
+        "| target | device | design | impl | pipelined | lanes | Fmax (MHz) | constraint "
+        "| verdict | logic used | synth s | P&R s |",
+        "| --- | --- | --- | --- | --- | ---: | ---: | ---: | --- | --- | ---: | ---: |",
     ]
     for job, (r, notes) in results:
-        target, lanes_candidates, design, impl = job
+        target, lanes_candidates, design, impl, pipelined = job
+        piped = "yes" if pipelined else "no"
         if r is None:
-            lines.append(f"| {target} | | {design} | {impl} | {lanes_candidates} | not measured "
-                         f"| | {'; '.join(notes)} | | | |")
+            lines.append(f"| {target} | | {design} | {impl} | {piped} | {lanes_candidates} "
+                         f"| not measured | | {'; '.join(notes)} | | | |")
             continue
         logic = {k: v for k, v in r.utilization.items() if k in ("ICESTORM_LC", "TRELLIS_COMB")}
         used = ", ".join(f"{k} {u}/{a}" for k, (u, a) in logic.items())
@@ -262,7 +275,7 @@ def _timing_section(results: list, quick: bool) -> list[str]:
         if notes:
             verdict += " (larger sizes: " + "; ".join(notes) + ")"
         lines.append(
-            f"| {r.target} | {r.device} | {r.design} | {r.impl} | {r.lanes} "
+            f"| {r.target} | {r.device} | {r.design} | {r.impl} | {piped} | {r.lanes} "
             f"| {r.fmax_mhz:.1f} | {r.target_mhz:g} | {verdict} | {used} "
             f"| {r.seconds['synth']:.0f} | {r.seconds['pnr']:.0f} |")
     return lines + [""]
@@ -277,8 +290,9 @@ def run_synth_bench(quick: bool = False) -> str:
         iCE40 and generic only, codec standard, a one-lane place-and-route
         (proves the flow works; no figure to quote).
     """
-    from .designs import ENGINE_TOP, engine_verilog
+    from .designs import ENGINE_TOP
     from .synth import synthesize
+    from .verilog import generate_verilog
 
     start = time.perf_counter()
     timeout = 120.0 if quick else 600.0
@@ -286,8 +300,9 @@ def run_synth_bench(quick: bool = False) -> str:
     engine_jobs = _engine_jobs(quick)
     timing_jobs = _timing_jobs(quick)
     area_inputs = {job: _lane_design(job[2], job[0]) for job in area_jobs}
-    engine_texts = {(lanes, impl): engine_verilog(lanes, "standard", False, impl)
-                    for _, lanes, impl in engine_jobs}
+    engine_texts = {job[1:]: generate_verilog(job[1], "standard", False, ENGINE_TOP,
+                                              impl=job[2], pipelined=job[3])
+                    for job in engine_jobs}
 
     def area(job):
         text, top, lanes, nobram = area_inputs[job]
@@ -299,9 +314,9 @@ def run_synth_bench(quick: bool = False) -> str:
         return r
 
     def engine(job):
-        target, lanes, impl = job
+        target, lanes = job[:2]
         try:
-            r = synthesize(engine_texts[(lanes, impl)], target, ENGINE_TOP, lanes=lanes,
+            r = synthesize(engine_texts[job[1:]], target, ENGINE_TOP, lanes=lanes,
                            timeout=timeout)
         except (RuntimeError, TimeoutError) as exc:
             return exc

@@ -30,11 +30,13 @@ def _run(args) -> int:
     codec = resolve_codec(args.codec)
     start, cpu = time.perf_counter(), _cpu_seconds()
     text = generate_verilog(args.lanes, codec, args.registered, args.module_name,
-                            impl=args.impl)
+                            impl=args.impl, pipelined=args.pipelined)
     elapsed, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
     args.output.parent.mkdir(parents=True, exist_ok=True)  # `make verilog` in a fresh clone
     write_atomic(args.output, text)
     variant = ("registered" if args.registered else "unregistered") + f", impl {args.impl}"
+    if args.pipelined:
+        variant += ", pipelined (latency 2)"
     print(
         f"wrote {args.output}: module {args.module_name}, {args.lanes} lanes, "
         f"codec {codec.name}, {variant}, {len(text)} bytes "
@@ -57,6 +59,8 @@ def register_verilog(subparsers) -> None:
                    help="codec name or a LUT file (default standard)")
     p.add_argument("--registered", action="store_true",
                    help="register ready too (AXI register slice): no combinational path")
+    p.add_argument("--pipelined", action="store_true",
+                   help="register the decoded output too: latency 2 clocks, higher Fmax")
     p.add_argument("--impl", default="rom", metavar="IMPL",
                    help="lane decoder implementation (default rom; see hw/lane.py)")
     p.add_argument("--module-name", default="ternary_decoder", metavar="NAME",

@@ -106,7 +106,7 @@ class TernaryDecoder(wiring.Component):
       of a beat are computed one clock ahead, when its bytes are loaded or
       shifted into place, into a ``lanes``-bit register, so their OR and the
       sticky ``error`` read only flip-flops.  It costs
-      ``10 * lanes + 2 + lanes`` more flip-flops (a ``lanes = 64`` engine: 706)
+      ``11 * lanes + 3`` more flip-flops (707 for ``lanes = 64``, 91 for 8)
       and two 256 x 1 invalid-code tables per lane (one for ``lanes = 64``),
       a few LUTs each; latency 2, same throughput.  ``i.ready`` of the
       unregistered variant is then ``~busy | ((~o.valid | o.ready) & last beat)``.

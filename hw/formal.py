@@ -30,7 +30,7 @@ import golden
 
 from .properties import CHECKS, MUTANTS, DecoderHarness, LaneHarness
 
-__all__ = ["BUILD_DIR", "Job", "Result", "all_jobs", "main", "quick_jobs", "run"]
+__all__ = ["BUILD_DIR", "DEPTH", "Job", "Result", "all_jobs", "main", "quick_jobs", "run"]
 
 #: Where every job's files and logs go.
 BUILD_DIR = Path("build/formal")
@@ -79,7 +79,7 @@ class Job:
         if self.codec not in golden.CODEC_NAMES:
             raise ValueError(f"codec must be one of {', '.join(golden.CODEC_NAMES)}, "
                              f"not {self.codec!r}")
-        if self.mutant is not None and self.mutant not in (*MUTANTS, "lut_entry"):
+        if self.mutant is not None and self.mutant not in MUTANTS:
             raise ValueError(f"mutant must be one of {', '.join(MUTANTS)}, not {self.mutant!r}")
 
     @property
@@ -104,9 +104,11 @@ class Job:
         if self.prop == "cover":
             return DecoderHarness(self.lanes, self.codec, self.registered,
                                   checks=(), covers=True, mutant=self.mutant)
-        # Mutants are checked without lemmas: the check on the ports must catch them.
+        # Lemmas only serve induction and slow the bounded check down.  Mutants are
+        # checked without them, so a check on the ports must be what catches them.
+        lemmas = self.mode == "prove" and self.mutant is None
         return DecoderHarness(self.lanes, self.codec, self.registered, checks=(self.prop,),
-                              lemmas=self.mutant is None, mutant=self.mutant)
+                              lemmas=lemmas, mutant=self.mutant)
 
 
 @dataclass
@@ -154,9 +156,10 @@ class Result:
         """The depth / induction / cover figure of the table."""
         if self.job.mode == "cover":
             return ", ".join(self.reached) or "-"
-        if self.status == "FAIL":
-            what = "; ".join(sorted(set(self.failed))) or "?"
-            return f"cex step {self.fail_step}: {what}"
+        if self.status != "PASS":
+            what = "; ".join(self.failed) or "?"
+            where = f"cex step {self.fail_step}" if self.fail_step is not None else "no cex"
+            return f"{where}: {what}"
         parts = []
         if self.basecase is not None:
             parts.append(f"depth {self.basecase}")
@@ -227,19 +230,27 @@ def _parse(job: Job, log: str, names: dict) -> dict:
     match = re.search(r"DONE \((\w+), rc=\d+\)", log)
     if match:
         status = match.group(1)
+    if "TIMEOUT after" in log:
+        status = "TIMEOUT"
     out = {"status": status, "failed": [], "reached": []}
-    # Per-engine lines: "engine_0.basecase: ##   0:00:01  Checking assertions in step 19..".
-    steps = [int(s) for s in re.findall(r"basecase: .*Checking assertions in step (\d+)", log)]
-    if job.mode == "bmc":
-        steps = [int(s) for s in re.findall(r"engine_0: .*Checking assertions in step (\d+)", log)]
-    if status == "PASS" and job.mode != "cover" and steps:
+    # The bounded check's process is "engine_0" (bmc, cover) or "engine_0.basecase" (prove).
+    base = r"engine_0(?:\.basecase)?: ##\s+\S+\s+"
+    steps = [int(s) for s in re.findall(base + r"Checking assertions in step (\d+)", log)]
+    if steps and status == "PASS" and job.mode != "cover":
         out["basecase"] = max(steps) + 1
-    ind = re.findall(r"induction: .*Trying induction in step (\d+)", log)
-    if status == "PASS" and job.mode == "prove" and ind:
-        out["induction"] = job.depth - int(ind[-1])
-    for witness, step in re.findall(r"failed assertion \S*?(check_\d+) at .* step (\d+)", log):
-        out["failed"].append(names.get(witness, witness))
-        out["fail_step"] = int(step)
+    if job.mode == "prove" and "Temporal induction successful" in log:
+        tried = re.findall(r"induction: .*Trying induction in step (\d+)", log)
+        # smtbmc works back from the last step; k steps of transition were needed.
+        out["induction"] = max(1, job.depth - int(tried[-1])) if tried else 1
+    if re.search(base + r"BMC failed!", log) and steps:
+        out["fail_step"] = max(steps)
+    failed_re = r"(engine_0\S*): .*Assert failed in \S+: .*\((?:\S*\.)?(check_\d+)\)"
+    for proc, witness in re.findall(failed_re, log):
+        name = names.get(witness, witness)
+        if proc.endswith("induction"):
+            name = f"induction: {name}"
+        if name not in out["failed"]:
+            out["failed"].append(name)
     for witness, step in re.findall(r"reached cover statement \S*?(check_\d+) at .* step (\d+)",
                                     log):
         out["reached"].append(f"{names.get(witness, witness).removeprefix('cover: ')}@{step}")
@@ -272,3 +283,93 @@ def run(job: Job, build_dir: Path = BUILD_DIR, timeout: float = 1800) -> Result:
     (workdir / "sby.log").write_text(log)
     return Result(job, seconds=seconds, log=workdir / "sby.log",
                   **_parse(job, log, _check_names(il)))
+
+
+def _instances():
+    for lanes, registered in INSTANCES:
+        for codec in golden.CODEC_NAMES:
+            yield lanes, codec, registered
+
+
+#: Checks whose k-induction z3 does not finish in reasonable time: bounded only.
+BOUNDED_ONLY = ("data",)
+
+
+def all_jobs(depth: int = DEPTH) -> list[Job]:
+    """Every proof, cover, lane check and mutant of ``make formal``."""
+    jobs = []
+    for lanes, codec, registered in _instances():
+        for prop in CHECKS:
+            mode = "bmc" if prop in BOUNDED_ONLY else "prove"
+            jobs.append(Job(prop, lanes, codec, registered, mode, depth))
+        jobs.append(Job("cover", lanes, codec, registered, "cover", golden.LINE_BYTES // lanes + 4))
+    for codec in golden.CODEC_NAMES:
+        jobs.append(Job("lane", 2, codec, False, "prove", 2))
+        jobs.append(Job("lane", 2, codec, False, "bmc", 1, mutant="lut_entry"))
+    for mutant, (_, prop) in MUTANTS.items():
+        # Without a skid buffer, i.ready only rises once a whole line is out.
+        mutant_depth = golden.LINE_BYTES // 2 + 4 if prop == "ready" else 10
+        for registered in (False, True):
+            jobs.append(Job(prop, 2, "standard", registered, "bmc", mutant_depth, mutant=mutant))
+    return jobs
+
+
+def quick_jobs() -> list[Job]:
+    """A subset for ``make test``: one instance per check, a few mutants (about a minute)."""
+    return [
+        Job("output", 2, "standard", True, "prove", DEPTH),
+        Job("reset", 1, "tq1", False, "prove", DEPTH),
+        Job("ready", 1, "standard", True, "prove", DEPTH),
+        Job("count", 2, "tq1", True, "prove", DEPTH),
+        Job("error", 2, "tq1", False, "prove", DEPTH),
+        Job("data", 2, "standard", True, "bmc", 6),
+        Job("lane", 2, "tq1", False, "prove", 2),
+        Job("lane", 2, "standard", False, "bmc", 1, mutant="lut_entry"),
+        Job("ready", 2, "standard", True, "bmc", 8, mutant="ready_stutter"),
+        Job("error", 2, "standard", False, "bmc", 8, mutant="error_not_sticky"),
+        Job("reset", 2, "standard", True, "bmc", 8, mutant="no_reset"),
+    ]
+
+
+def _table(results) -> str:
+    rows = [("property", "instance", "mode", "mutant", "result", "depth / induction / covers",
+             "time")]
+    for r in results:
+        verdict = ("caught" if r.ok else "SURVIVED") if r.job.mutant else r.status
+        rows.append((r.job.prop, r.job.instance, r.job.mode, r.job.mutant or "-", verdict,
+                     r.summary(), f"{r.seconds:.1f} s"))
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+             for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    """``python -m hw.formal``: run the proofs and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m hw.formal",
+                                     description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="only the subset of make test")
+    parser.add_argument("--jobs", type=int, default=1, help="SymbiYosys runs at once (default 1)")
+    parser.add_argument("-k", dest="select", default="", help="only jobs whose name contains this")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per job")
+    args = parser.parse_args(argv)
+    if args.jobs < 1:
+        parser.error(f"--jobs must be at least 1, not {args.jobs}")
+    jobs = [j for j in (quick_jobs() if args.quick else all_jobs()) if args.select in j.name]
+    if not jobs:
+        parser.error(f"no job name contains {args.select!r}")
+    results = []
+    with ThreadPoolExecutor(max_workers=args.jobs) as pool:
+        for result in pool.map(lambda j: run(j, timeout=args.timeout), jobs):
+            results.append(result)
+            print(f"{result.job.name}: {'ok' if result.ok else 'NOT OK'} ({result.seconds:.1f} s)",
+                  file=sys.stderr, flush=True)
+    print(_table(results))
+    bad = [r for r in results if not r.ok]
+    print(f"\n{len(results) - len(bad)}/{len(results)} jobs ok; logs under {BUILD_DIR}/")
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

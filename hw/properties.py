@@ -22,8 +22,19 @@ from __future__ import annotations
 import numpy as np
 from amaranth.asserts import AnyConst, AnySeq
 from amaranth.hdl import (
-    Array, Assert, Cat, ClockDomain, ClockSignal, Const, Cover, DomainRenamer, Elaboratable,
-    Module, Mux, ResetSignal, Signal,
+    Array,
+    Assert,
+    Cat,
+    ClockDomain,
+    ClockSignal,
+    Const,
+    Cover,
+    DomainRenamer,
+    Elaboratable,
+    Module,
+    Mux,
+    ResetSignal,
+    Signal,
 )
 from amaranth.lib import wiring
 
@@ -38,7 +49,7 @@ __all__ = [
 ]
 
 #: Assertion groups of :class:`DecoderHarness`, in report order.
-CHECKS = ("output", "reset", "ready", "integrity", "error")
+CHECKS = ("output", "reset", "ready", "count", "data", "error")
 
 #: Cover statements of :class:`DecoderHarness`.
 COVERS = ("stall", "back_to_back", "line_to_line", "invalid", "last")
@@ -49,10 +60,10 @@ MUTANTS = {
     "o_ready_ignored": ("the engine moves to the next beat while stalled", "output"),
     "no_reset": ("the engine is not reset by rst", "reset"),
     "ready_stutter": ("i.ready drops in the cycle after each output transfer", "ready"),
-    "i_ready_ignored": ("i.ready tied high: lines offered while busy are lost", "ready"),
-    "lut_entry": ("the engine's table has two codes swapped", "integrity"),
-    "drop_beat": ("the second output beat after reset is swallowed", "integrity"),
-    "dup_beat": ("the second output beat after reset is sent twice", "integrity"),
+    "i_ready_ignored": ("i.ready tied high: lines offered while busy are lost", "count"),
+    "lut_entry": ("the engine's table has two codes swapped", "data"),
+    "drop_beat": ("the second output beat after reset is swallowed", "count"),
+    "dup_beat": ("the second output beat after reset is sent twice", "data"),
     "error_not_sticky": ("error clears on the next valid transfer", "error"),
     "error_early": ("error rises when an invalid beat is offered, before its transfer", "error"),
 }
@@ -71,7 +82,7 @@ def golden_rows(codec="standard") -> list[int]:
     """
     lut = golden.get_lut(codec)
     rows = []
-    for trits, valid in zip(lut.trits.tolist(), lut.valid.tolist()):
+    for trits, valid in zip(lut.trits.tolist(), lut.valid.tolist(), strict=True):
         row = sum(_TRIT_FIELD[t] << (_TRIT_BITS * n) for n, t in enumerate(trits))
         rows.append(row | (int(valid) << _ROW_BITS))
     return rows
@@ -249,9 +260,11 @@ class DecoderHarness(Elaboratable):
         and "skid full" measured from the ports: the number of beats owed
         (``64 / lanes`` per accepted line, minus output transfers) is ``> 0``,
         ``== 1`` and ``> 64 / lanes``.
-    ``integrity``
+    ``count``
         ``o.valid`` is high exactly when beats are owed (latency 1, no bubble,
-        nothing lost or invented); and for one arbitrary accepted line
+        nothing lost or invented).
+    ``data``
+        For one arbitrary accepted line
         (``AnyConst`` line, ``AnySeq`` choice of the transfer), after the beats
         owed before it, its beats come out in order, each once, each equal to
         the golden decode of its bytes, with ``last`` on its final beat only if
@@ -383,11 +396,12 @@ class DecoderHarness(Elaboratable):
             else:
                 ready = (owed == 0) | (o.ready & (owed == 1))
             self._prop(m, Assert, i.ready == ready, "ready: i.ready as documented")
-        if "integrity" in checks:
-            self._prop(m, Assert, o.valid == (owed != 0), "integrity: valid iff beats owed")
+        if "count" in checks:
+            self._prop(m, Assert, o.valid == (owed != 0), "count: valid iff beats owed")
+        if "data" in checks:
             with m.If(tracking & (ahead == 0) & o.valid):
                 self._prop(m, Assert, payload == expected,
-                           "integrity: tracked beat equals golden decode")
+                           "data: tracked beat equals golden decode")
         if "error" in checks:
             with m.If(past_rst):
                 self._prop(m, Assert, ~dut.error, "error: low after reset")
@@ -395,9 +409,9 @@ class DecoderHarness(Elaboratable):
                 self._prop(m, Assert, dut.error == (past_error | past_err_fire),
                            "error: rises on an invalid transfer, sticky")
 
-        if self.lemmas and {"ready", "integrity"} & set(checks):
+        if self.lemmas and {"ready", "count", "data"} & set(checks):
             self._occupancy_lemmas(m, regs, owed, beats, cap)
-        if self.lemmas and "integrity" in checks:
+        if self.lemmas and "data" in checks:
             self._tracking_lemmas(m, regs, owed, beats, line_const, rest,
                                   seen, tracking, ahead, tj)
 

@@ -26,6 +26,8 @@ def _engine_args(p, default_lanes: int) -> None:
                    help="codec name or a LUT file (default standard)")
     p.add_argument("--registered", action="store_true",
                    help="the fully registered engine variant")
+    p.add_argument("--pipelined", action="store_true",
+                   help="the pipelined engine: output registered, latency 2")
     p.add_argument("--impl", default="rom", metavar="IMPL", help=_IMPLS_HELP)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
@@ -40,14 +42,17 @@ def _check_impl(impl: str) -> None:
 def _run_synth(args) -> int:
     from golden.lut_io import resolve_codec
 
-    from .designs import ENGINE_TOP, engine_verilog, lane_verilog, naive_rom_verilog
+    from .designs import ENGINE_TOP, lane_verilog, naive_rom_verilog
     from .synth import format_table, synthesize
+    from .verilog import generate_verilog
 
     codec = resolve_codec(args.codec)
     _check_impl(args.impl)
-    variant = "registered" if args.registered else "unregistered"
+    variant = ("registered" if args.registered else "unregistered") + (
+        ", pipelined" if args.pipelined else "")
     label = f"engine {args.impl}, {variant}"
-    text = engine_verilog(args.lanes, codec, args.registered, args.impl)
+    text = generate_verilog(args.lanes, codec, args.registered, ENGINE_TOP, impl=args.impl,
+                            pipelined=args.pipelined)
     engine = synthesize(text, args.target, ENGINE_TOP, lanes=args.lanes, label=label)
     # The decoders alone (outputs registered), and the naive case-statement ROM lane
     # synthesised in the same run as the yardstick.
@@ -78,13 +83,15 @@ def _run_timing(args) -> int:
     codec = resolve_codec(args.codec)
     _check_impl(args.impl)
     r = run_timing(args.lanes, args.target, codec, args.impl, args.registered,
-                   device=args.device, mhz=args.mhz, timeout=args.timeout, seed=args.seed)
+                   device=args.device, mhz=args.mhz, timeout=args.timeout, seed=args.seed,
+                   pipelined=args.pipelined)
     if args.json:
         print(json.dumps(r.to_dict(), indent=2))
         return 0
     verdict = "met" if r.met else "MISSED"
     util = ", ".join(f"{k} {u}/{a}" for k, (u, a) in sorted(r.utilization.items()))
-    print(f"{r.target} {r.device}: {r.lanes} lanes, codec {r.codec}, impl {r.impl}: "
+    variant = ", registered" * r.registered + ", pipelined" * r.pipelined
+    print(f"{r.target} {r.device}: {r.lanes} lanes, codec {r.codec}, impl {r.impl}{variant}: "
           f"Fmax {r.fmax_mhz:.1f} MHz ({verdict} {r.target_mhz:g} MHz constraint); "
           f"{util}; synth {r.seconds['synth']:.0f} s, place-and-route {r.seconds['pnr']:.0f} s")
     return 0

@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .designs import engine_verilog, lane_verilog, lanes_timing_harness, timing_harness
+from .designs import ENGINE_TOP, lane_verilog, lanes_timing_harness, timing_harness
 from .synth import run_tool, synthesize
 
 __all__ = ["DEVICES", "TIMING_TARGETS", "TimingResult", "parse_report", "run_timing"]
@@ -67,6 +67,7 @@ class TimingResult:
     utilization: dict = field(default_factory=dict)
     seconds: dict = field(default_factory=dict)
     design: str = "engine"
+    pipelined: bool = False
 
     @property
     def met(self) -> bool:
@@ -76,7 +77,7 @@ class TimingResult:
         return {
             "target": self.target, "device": self.device, "lanes": self.lanes,
             "design": self.design, "codec": self.codec, "impl": self.impl,
-            "registered": self.registered,
+            "registered": self.registered, "pipelined": self.pipelined,
             "target_mhz": self.target_mhz, "fmax_mhz": round(self.fmax_mhz, 2), "met": self.met,
             "utilization": self.utilization,
             "seconds": {k: round(v, 1) for k, v in self.seconds.items()},
@@ -105,13 +106,13 @@ def parse_report(report_json: str) -> tuple[float, dict]:
 def run_timing(lanes=8, target="ice40", codec="standard", impl="rom", registered=False,
                device: str | None = None, mhz: float | None = None, timeout: float = 600.0,
                seed: int = 1, workdir: str | Path | None = None,
-               design: str = "engine") -> TimingResult:
+               design: str = "engine", pipelined: bool = False) -> TimingResult:
     """Synthesise, place and route one engine and measure its Fmax.
 
     Parameters
     ----------
-    lanes, codec, impl, registered
-        The engine, as for :func:`hw.designs.engine_verilog`.
+    lanes, codec, impl, registered, pipelined
+        The engine, as for :func:`hw.verilog.generate_verilog`.
     target : str
         ``"ice40"`` or ``"ecp5"``.
     device : str, optional
@@ -147,7 +148,10 @@ def run_timing(lanes=8, target="ice40", codec="standard", impl="rom", registered
     if not mhz > 0:
         raise ValueError(f"clock constraint must be a positive frequency in MHz, not {mhz!r}")
     if design == "engine":
-        text = timing_harness(engine_verilog(lanes, codec, registered, impl), lanes)
+        from .verilog import generate_verilog
+
+        text = timing_harness(generate_verilog(lanes, codec, registered, ENGINE_TOP, impl=impl,
+                                               pipelined=pipelined), lanes)
     elif design == "lanes":
         text = lanes_timing_harness(lane_verilog(lanes, codec, impl), lanes)
     else:
@@ -171,4 +175,5 @@ def run_timing(lanes=8, target="ice40", codec="standard", impl="rom", registered
         target=target, device=device, lanes=lanes, codec=getattr(codec, "name", str(codec)),
         impl=impl, registered=bool(registered), target_mhz=mhz, fmax_mhz=fmax,
         utilization=util, seconds={"synth": synth.seconds, "pnr": pnr_seconds}, design=design,
+        pipelined=bool(pipelined),
     )

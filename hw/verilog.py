@@ -50,7 +50,7 @@ class AxiStreamTop(wiring.Component):
 
     Parameters
     ----------
-    lanes, codec, registered, impl
+    lanes, codec, registered, impl, pipelined
         As for :class:`~hw.decoder.TernaryDecoder`.
 
     Members
@@ -59,8 +59,9 @@ class AxiStreamTop(wiring.Component):
         The wrapped engine.
     """
 
-    def __init__(self, lanes=64, codec="standard", registered=False, impl="rom"):
-        self.engine = TernaryDecoder(lanes, codec, registered, impl)
+    def __init__(self, lanes=64, codec="standard", registered=False, impl="rom",
+                 pipelined=False):
+        self.engine = TernaryDecoder(lanes, codec, registered, impl, pipelined)
         super().__init__({
             "s_axis_tdata": In(LINE_BITS),
             "s_axis_tvalid": In(1),
@@ -93,12 +94,12 @@ class AxiStreamTop(wiring.Component):
 
 
 def generate_verilog(lanes=64, codec="standard", registered=False,
-                     module_name="ternary_decoder", *, impl="rom") -> str:
+                     module_name="ternary_decoder", *, impl="rom", pipelined=False) -> str:
     """Verilog text of a decode engine with AXI4-Stream ports.
 
     Parameters
     ----------
-    lanes, codec, registered, impl
+    lanes, codec, registered, impl, pipelined
         As for :class:`~hw.decoder.TernaryDecoder`.
     module_name : str
         Name of the top module: a plain Verilog identifier.
@@ -114,7 +115,7 @@ def generate_verilog(lanes=64, codec="standard", registered=False,
             f"not starting with a digit or $), not {module_name!r}"
         )
     check_parameters(lanes, codec, impl)
-    top = AxiStreamTop(lanes, codec, registered, impl)
+    top = AxiStreamTop(lanes, codec, registered, impl, pipelined)
     text = rtlil.convert(top, name=module_name, emit_src=False)
     return _LINT_WAIVER + _rtlil_to_verilog(text) + "/* verilator lint_on UNUSEDSIGNAL */\n"
 
