@@ -20,7 +20,10 @@ tools:
 	@./scripts/ensure-apt-tool iverilog iverilog
 	@./scripts/ensure-apt-tool verilator verilator
 
-test: venv tools
+# Lint and a quick benchmark run (proves `make bench` works; asserts nothing
+# about speed) come first, so the last lines printed are pytest's summary.
+test: venv tools lint
+	$(BIN)/tritpack bench all --quick -o build/PERFORMANCE-quick.md
 	$(BIN)/python -m pytest -n auto -q
 
 demo: venv tools

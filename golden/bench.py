@@ -138,6 +138,8 @@ def run_golden_bench(quick: bool = False) -> str:
     t_ref = _best_time(lambda: decode_reference(codes, codec), 1)
     _progress(f"reference decode (lut.trits[codes]) {n / t_ref / 1e9:.2f} Gtrit/s")
 
+    peer = _gguf_peer(trits, quick)
+
     load_after = os.getloadavg()[0]
     peak_enc = _peak_bytes(lambda: encode(trits, codec))
     peak_dec = _peak_bytes(lambda: decode(codes, codec))
@@ -192,7 +194,55 @@ def run_golden_bench(quick: bool = False) -> str:
         "tracemalloc saw during the call.",
         "",
     ]
+    lines += peer
     return "\n".join(lines)
+
+
+def _gguf_peer(trits: np.ndarray, quick: bool) -> list[str]:
+    """The software peer users would otherwise use: gguf-py's TQ1_0 (llama.cpp's
+    Python implementation), on the same trits, in the same run."""
+    try:
+        import gguf
+        from gguf import quants
+    except ImportError as exc:  # the peer is optional for the golden model
+        return ["", f"gguf peer not measured: {exc}", ""]
+    n = trits.size // 256 * 256
+    weights = trits[:n].astype(np.float32)
+    qtype = gguf.GGMLQuantizationType.TQ1_0
+    repeat = 3
+    t_q = _best_time(lambda: quants.quantize(weights, qtype), repeat)
+    blob = quants.quantize(weights, qtype)
+    _progress(f"gguf TQ1_0 quantize {n / t_q / 1e9:.3f} Gtrit/s")
+    t_d = _best_time(lambda: quants.dequantize(blob, qtype), repeat)
+    back = quants.dequantize(blob, qtype)
+    _progress(f"gguf TQ1_0 dequantize {n / t_d / 1e9:.3f} Gtrit/s")
+    if not np.array_equal(back.reshape(-1), weights):
+        raise RuntimeError("golden bench: gguf TQ1_0 round trip is not exact")
+    t_enc = _best_time(lambda: encode(trits[:n], "tq1"), repeat)
+    codes = encode(trits[:n], "tq1")
+    t_dec = _best_time(lambda: decode(codes, "tq1"), repeat)
+    version = getattr(gguf, "__version__", None)
+    if version is None:
+        from importlib.metadata import version as _v
+
+        version = _v("gguf")
+    return [
+        f"### beside the software peer: gguf {version} TQ1_0 (llama.cpp's Python "
+        "implementation)",
+        "",
+        f"The same {n:,} trits (a multiple of TQ1_0's 256-weight block), best of {repeat}. "
+        "gguf's quantize takes float32 weights and also computes the per-block scale; "
+        "its dequantize returns float32.  tritpack's `tq1` codec writes the same "
+        "5-trit bytes (without the block scale).",
+        "",
+        "| operation | Gtrit/s | tritpack / gguf |",
+        "| --- | ---: | ---: |",
+        f"| gguf `quants.quantize(..., TQ1_0)` | {n / t_q / 1e9:.3f} | |",
+        f"| tritpack `encode(..., \"tq1\")` | {n / t_enc / 1e9:.2f} | {t_q / t_enc:.0f}x |",
+        f"| gguf `quants.dequantize(..., TQ1_0)` | {n / t_d / 1e9:.3f} | |",
+        f"| tritpack `decode(..., \"tq1\")` | {n / t_dec / 1e9:.2f} | {t_d / t_dec:.0f}x |",
+        "",
+    ]
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ The table content comes only from the golden model: :func:`rom_rows` takes the
 from __future__ import annotations
 
 import numpy as np
-from amaranth.hdl import Elaboratable, Module
+from amaranth.hdl import C, Elaboratable, Module
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
@@ -139,10 +139,12 @@ class LaneDecoder(wiring.Component):
 class InvalidFlags(wiring.Component):
     """Flag the invalid codes among ``lanes`` bytes, combinationally.
 
-    Latency 0, no state.  One 256 x 1 asynchronous ROM, ``~lut.valid``, with a
-    read port per byte (one initialised array in Verilog; synthesis reduces each
-    port to the codec's invalid-code function, two or three LUT4 for ``standard``).
-    The pipelined engine uses it to compute a beat's flags one clock ahead.
+    Latency 0, no state.  Flag ``k`` is bit 0 of the 256-bit constant
+    ``~lut.valid`` shifted right by byte ``k``: one line of Verilog per byte,
+    which synthesis reduces to the codec's invalid-code function (two or three
+    LUT4 for ``standard``).  Not a ROM: Yosys's ``synth_ecp5`` crashes mapping a
+    ROM reduced to one bit with 64 read ports.  The pipelined engine uses it to
+    compute a beat's flags one clock ahead.
 
     Parameters
     ----------
@@ -168,12 +170,12 @@ class InvalidFlags(wiring.Component):
 
     def elaborate(self, platform) -> Elaboratable:
         m = Module()
-        init = [int(not v) for v in self._lut.valid]
-        m.submodules.rom = rom = Memory(shape=1, depth=256, init=init)
+        # Bit 256 is a guard, never shifted down to bit 0: with the top bit set,
+        # Yosys does not trim the constant's leading zeros (for `tq1`), which
+        # Verilator would flag as a width mismatch of the shift.
+        table = C(sum(1 << c for c in range(256) if not self._lut.valid[c]) | 1 << 256, 257)
         for k in range(self._lanes):
-            port = rom.read_port(domain="comb")
-            m.d.comb += [
-                port.addr.eq(self.codes.word_select(k, 8)),
-                self.invalid[k].eq(port.data),
-            ]
+            # A full-width shift, then bit 0: `bit_select` would be written as a
+            # 257-bit shift assigned to 1 bit, a width mismatch for Verilator.
+            m.d.comb += self.invalid[k].eq((table >> self.codes.word_select(k, 8))[0])
         return m

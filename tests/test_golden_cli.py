@@ -204,6 +204,7 @@ def test_bench_golden_quick(capsys):
     code, out, err = run(["bench", "golden", "--quick"], capsys)
     assert code == 0, err
     assert out.startswith("## golden") and "Gtrit/s" in out and "memcpy" in out
+    assert "gguf" in out and "TQ1_0" in out  # the software peer, measured in the same run
     assert "[bench golden]" in err
 
 

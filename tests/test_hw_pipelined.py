@@ -47,6 +47,16 @@ def test_latency_property():
     assert TernaryDecoder(8).latency == 1 and not TernaryDecoder(8).pipelined
 
 
+def test_custom_lut():
+    """A custom codec's invalid codes (here 0..12) are flagged on load and on shift."""
+    std = golden.get_lut("standard")
+    lut = golden.Lut.from_table(std.trits[::-1].copy(), std.valid[::-1], name="reversed")
+    lines = [(bytes(range(64)), True), (bytes(range(255, 191, -1)), False)]
+    got = transfers(rtl_run(engine(2, lut), lines))
+    assert got == ref_decode(lines, 2, lut)
+    assert sum(b.invalid for b in got) == 7     # codes 0..12 in beats 0..6 of line 0
+
+
 # --- functional ------------------------------------------------------------------------
 
 
