@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from numbers import Integral
 
-from amaranth.hdl import Elaboratable, Module, Mux, Signal
+from amaranth.hdl import Cat, Elaboratable, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
@@ -66,6 +66,17 @@ def check_parameters(lanes, codec="standard", impl="rom") -> tuple[int, golden.L
     return int(lanes), golden.get_lut(codec)
 
 
+class _Latency:
+    """Clocks from an input transfer to ``o.valid``: 1, or 2 when pipelined.
+
+    Read on the class (``TernaryDecoder.latency``, as callers written before the
+    pipelined variant do), it is the default variant's: 1.
+    """
+
+    def __get__(self, engine, owner=None) -> int:
+        return 2 if engine is not None and engine.pipelined else 1
+
+
 class TernaryDecoder(wiring.Component):
     """Streaming decoder of 5-trit bytes.
 
@@ -106,10 +117,13 @@ class TernaryDecoder(wiring.Component):
       of a beat are computed one clock ahead, when its bytes are loaded or
       shifted into place, into a ``lanes``-bit register, so their OR and the
       sticky ``error`` read only flip-flops.  It costs
-      ``11 * lanes + 3`` more flip-flops (707 for ``lanes = 64``, 91 for 8)
-      and two 256 x 1 invalid-code tables per lane (one for ``lanes = 64``),
-      a few LUTs each; latency 2, same throughput.  ``i.ready`` of the
-      unregistered variant is then ``~busy | ((~o.valid | o.ready) & last beat)``.
+      ``11 * lanes + 3`` more flip-flops, one more when ``lanes < 64`` (707 for
+      ``lanes = 64``, 92 for 8) and two invalid-code checks per lane (one for
+      ``lanes = 64``), a few LUTs each; latency 2, same throughput.  It
+      raised the Fmax of iCE40 ``lanes = 8`` from about 118 to 140 MHz and of
+      ECP5 ``lanes = 64`` from 120 to 160 MHz (``impl="arith"``, docs/ENGINE.md).
+      ``i.ready`` of the unregistered variant is then
+      ``~busy | ((~o.valid | o.ready) & last beat)``.
 
     Parameters
     ----------
@@ -142,6 +156,8 @@ class TernaryDecoder(wiring.Component):
         For a ``codec`` that is neither a name nor a golden LUT.
     """
 
+    latency = _Latency()
+
     def __init__(self, lanes: int = 64, codec="standard", registered: bool = False,
                  impl: str = "rom", pipelined: bool = False):
         self._lanes, self._lut = check_parameters(lanes, codec, impl)
@@ -171,11 +187,6 @@ class TernaryDecoder(wiring.Component):
         return self._pipelined
 
     @property
-    def latency(self) -> int:
-        """Clocks from an input transfer to ``o.valid``: 1, or 2 when pipelined."""
-        return 2 if self._pipelined else 1
-
-    @property
     def beats(self) -> int:
         """Output transfers per line: ``64 // lanes``."""
         return golden.LINE_BYTES // self._lanes
@@ -199,7 +210,13 @@ class TernaryDecoder(wiring.Component):
             m.d.comb += final.eq(1)
         else:
             beat = Signal(range(self.beats))
-            m.d.comb += final.eq(beat == self.beats - 1)
+            if not self._pipelined:
+                m.d.comb += final.eq(beat == self.beats - 1)
+            else:
+                # A register, set with the step to the final beat (and cleared by
+                # a load, below), to shorten the control path to `i.ready`/`busy`.
+                with m.If(step):
+                    m.d.sync += final.eq(beat == self.beats - 2)
             with m.If(step):
                 m.d.sync += beat.eq(beat + 1)  # wraps to 0 after the final beat
                 m.d.sync += line.data.eq(line.data >> width)
@@ -220,9 +237,17 @@ class TernaryDecoder(wiring.Component):
             m.d.comb += step.eq(busy & taking)
             with m.If(taking):
                 m.d.sync += self.o.valid.eq(busy)
+            trits = lanes.trits
+            if self._impl == "rom":
+                # A no-op (the ROM's rows of invalid codes are zero) that keeps
+                # Yosys from merging the output register into the ROM as 64
+                # synchronous read ports, which crashes `synth_ecp5`.
+                row = TRIT_BITS * golden.TRITS_PER_BYTE
+                trits = Cat(Mux(lanes.invalid[k], 0, lanes.trits.word_select(k, row))
+                            for k in range(self._lanes))
             with m.If(step):
                 m.d.sync += [
-                    self.o.payload.data.eq(lanes.trits),
+                    self.o.payload.data.eq(trits),
                     self.o.payload.invalid.eq(bad.any()),
                     self.o.payload.last.eq(line.last & final),
                 ]
@@ -268,6 +293,9 @@ class TernaryDecoder(wiring.Component):
         with m.If(load):
             m.d.sync += [line.eq(source), busy.eq(1)]
         if self._pipelined:
+            if self.beats > 1:
+                with m.If(load):
+                    m.d.sync += final.eq(0)
             # The flags of a new line's first beat, computed as it is loaded.
             m.submodules.load_flags = load_flags = InvalidFlags(self._lanes, self._lut)
             m.d.comb += load_flags.codes.eq(source.data[:width])

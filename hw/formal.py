@@ -28,7 +28,7 @@ from amaranth.back import rtlil
 
 import golden
 
-from .properties import CHECKS, MUTANTS, DecoderHarness, LaneHarness
+from .properties import CHECKS, MUTANTS, PIPELINED_CHECKS, DecoderHarness, LaneHarness
 
 __all__ = ["BUILD_DIR", "DEPTH", "Job", "Result", "all_jobs", "main", "quick_jobs", "run"]
 
@@ -60,6 +60,8 @@ class Job:
         Steps of the bounded check (and the longest induction tried).
     mutant : str, optional
         A key of :data:`hw.properties.MUTANTS`: the job must then FAIL.
+    pipelined : bool
+        Check the engine with its output register stage (latency 2).
     """
 
     prop: str
@@ -69,6 +71,7 @@ class Job:
     mode: str = "prove"
     depth: int = DEPTH
     mutant: str | None = None
+    pipelined: bool = False
 
     def __post_init__(self):
         if self.prop not in (*CHECKS, "cover", "lane"):
@@ -85,7 +88,8 @@ class Job:
     @property
     def instance(self) -> str:
         reg = "reg" if self.registered else "unreg"
-        return f"L{self.lanes}-{self.codec}-{reg}"
+        pipe = "-pipe" if self.pipelined else ""
+        return f"L{self.lanes}-{self.codec}-{reg}{pipe}"
 
     @property
     def name(self) -> str:
@@ -102,13 +106,13 @@ class Job:
         if self.prop == "lane":
             return LaneHarness(self.lanes, self.codec, mutant=self.mutant is not None)
         if self.prop == "cover":
-            return DecoderHarness(self.lanes, self.codec, self.registered,
-                                  checks=(), covers=True, mutant=self.mutant)
+            return DecoderHarness(self.lanes, self.codec, self.registered, checks=(),
+                                  covers=True, mutant=self.mutant, pipelined=self.pipelined)
         # Lemmas only serve induction and slow the bounded check down.  Mutants are
         # checked without them, so a check on the ports must be what catches them.
         lemmas = self.mode == "prove" and self.mutant is None
         return DecoderHarness(self.lanes, self.codec, self.registered, checks=(self.prop,),
-                              lemmas=lemmas, mutant=self.mutant)
+                              lemmas=lemmas, mutant=self.mutant, pipelined=self.pipelined)
 
 
 @dataclass
@@ -306,6 +310,9 @@ def all_jobs(depth: int = DEPTH) -> list[Job]:
             else:
                 jobs.append(Job(prop, lanes, codec, registered, "prove", depth))
         jobs.append(Job("cover", lanes, codec, registered, "cover", golden.LINE_BYTES // lanes + 4))
+    for lanes, codec, registered in _instances():
+        for prop in PIPELINED_CHECKS:
+            jobs.append(Job(prop, lanes, codec, registered, "prove", depth, pipelined=True))
     for codec in golden.CODEC_NAMES:
         jobs.append(Job("lane", 2, codec, False, "prove", 2))
         jobs.append(Job("lane", 2, codec, False, "bmc", 1, mutant="lut_entry"))

@@ -44,12 +44,16 @@ from .decoder import LINE_BITS, TernaryDecoder, input_layout
 from .lane import LaneDecoder
 
 __all__ = [
-    "CHECKS", "COVERS", "MUTANTS", "DecoderHarness", "LaneHarness", "Mutant",
+    "CHECKS", "COVERS", "MUTANTS", "PIPELINED_CHECKS", "DecoderHarness", "LaneHarness", "Mutant",
     "elaborate_probed", "golden_rows", "swapped_lut",
 ]
 
 #: Assertion groups of :class:`DecoderHarness`, in report order.
 CHECKS = ("output", "reset", "ready", "count", "data", "error")
+
+#: Checks that hold unchanged for ``pipelined=True`` (latency 2): the ``ready``,
+#: ``count`` and ``data`` checks and the lemmas are written for latency 1.
+PIPELINED_CHECKS = ("output", "reset", "error")
 
 #: Cover statements of :class:`DecoderHarness`.
 COVERS = ("stall", "back_to_back", "line_to_line", "invalid", "last")
@@ -287,19 +291,25 @@ class DecoderHarness(Elaboratable):
         Add the covers of :data:`COVERS`.
     mutant : str, optional
         Put a :class:`Mutant` of this kind in place of the engine.
+    pipelined : bool
+        Check the engine's ``pipelined=True`` variant (only :data:`PIPELINED_CHECKS`).
     """
 
     def __init__(self, lanes: int, codec: str = "standard", registered: bool = False, *,
-                 checks=CHECKS, lemmas: bool = True, covers: bool = False, mutant=None):
+                 checks=CHECKS, lemmas: bool = True, covers: bool = False, mutant=None,
+                 pipelined: bool = False):
         unknown = set(checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"checks must be among {', '.join(CHECKS)}, not {sorted(unknown)}")
+        if pipelined and (mutant is not None or set(checks) - set(PIPELINED_CHECKS)):
+            raise ValueError(f"a pipelined engine has only the checks "
+                             f"{', '.join(PIPELINED_CHECKS)} and no mutants so far")
         self.codec = codec
         self.checks = tuple(checks)
         self.lemmas = lemmas
         self.covers = covers
         if mutant is None:
-            self.dut = TernaryDecoder(lanes, codec, registered)
+            self.dut = TernaryDecoder(lanes, codec, registered, pipelined=pipelined)
         else:
             self.dut = Mutant(mutant, lanes, codec, registered)
 

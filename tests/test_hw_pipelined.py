@@ -45,6 +45,7 @@ def engine(lanes, codec="standard", registered=False, impl="rom"):
 def test_latency_property():
     assert engine(8).latency == 2 and engine(8).pipelined
     assert TernaryDecoder(8).latency == 1 and not TernaryDecoder(8).pipelined
+    assert TernaryDecoder.latency == 1          # on the class: the default variant
 
 
 def test_custom_lut():
