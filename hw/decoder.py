@@ -20,7 +20,7 @@ from . import LANES
 from .lane import IMPLS, TRIT_BITS, InvalidFlags, LaneDecoder
 
 __all__ = [
-    "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "input_layout", "output_layout",
+    "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_latency", "input_layout", "output_layout",
 ]
 
 #: Width of one input line: 64 bytes, byte k at bits [8k+7:8k].
@@ -66,6 +66,11 @@ def check_parameters(lanes, codec="standard", impl="rom") -> tuple[int, golden.L
     return int(lanes), golden.get_lut(codec)
 
 
+def engine_latency(pipelined: bool = False) -> int:
+    """Clocks from an input transfer to ``o.valid``: 1, or 2 when ``pipelined``."""
+    return 2 if pipelined else 1
+
+
 class _Latency:
     """Clocks from an input transfer to ``o.valid``: 1, or 2 when pipelined.
 
@@ -74,7 +79,7 @@ class _Latency:
     """
 
     def __get__(self, engine, owner=None) -> int:
-        return 2 if engine is not None and engine.pipelined else 1
+        return engine_latency(engine is not None and engine.pipelined)
 
 
 class TernaryDecoder(wiring.Component):

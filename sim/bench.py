@@ -14,8 +14,12 @@ from .stream import stream_lines
 
 __all__ = ["run_rtl_bench"]
 
-#: (lanes, registered) of the benchmarked variants.
-VARIANTS = ((64, False), (8, False), (1, False), (64, True), (8, True), (1, True))
+#: (lanes, registered, impl, pipelined) of the benchmarked variants.
+VARIANTS = (
+    (64, False, "rom", False), (8, False, "rom", False), (1, False, "rom", False),
+    (64, True, "rom", False), (8, True, "rom", False), (1, True, "rom", False),
+    (64, False, "arith", False), (8, False, "arith", True), (64, True, "rom", True),
+)
 
 
 def _lines(lanes: int, quick: bool) -> int:
@@ -27,12 +31,14 @@ def run_rtl_bench(quick: bool) -> str:
     """Return the Markdown section; print progress while running."""
     rng = np.random.default_rng(2024)
     rows = []
-    for lanes, registered in VARIANTS:
+    for lanes, registered, impl, pipelined in VARIANTS:
         n = _lines(lanes, quick)
-        name = f"lanes={lanes}" + (", registered" if registered else "")
+        name = (f"lanes={lanes}" + (", registered" if registered else "")
+                + (f", impl={impl}" if impl != "rom" else "")
+                + (", pipelined" if pipelined else ""))
         print(f"rtl bench: {name}, {n} lines ...", flush=True)
         r = stream_lines(weight_lines(rng, n, "standard"), lanes=lanes, registered=registered,
-                         stall=0.0, seed=1)
+                         stall=0.0, seed=1, impl=impl, pipelined=pipelined)
         if not r.passed:
             raise RuntimeError(f"RTL bench {name} failed: {r.errors[:1]}")
         rows.append(

@@ -129,10 +129,9 @@ def register_regress(subparsers) -> None:
 
 
 def _variants():
-    from .runner import Variant
+    from .runner import regression_variants
 
-    out = [Variant(lanes, codec) for codec in golden.CODEC_NAMES for lanes in (64, 8, 1)]
-    return out + [Variant(lanes, "standard", True) for lanes in (64, 8, 1)]
+    return regression_variants()
 
 
 def run_regress(args) -> int:

@@ -116,7 +116,8 @@ async def long_stalls(dut):
     tb.send(weight_lines(tb.rng, 4, CODEC))
     await ClockCycles(dut.clk, 80)
     s, _ = tb.checker.ports
-    assert dut.s_axis_tready.value == 0 and s.transfers <= 2, (
+    capacity = int(os.environ.get("TRITPACK_CAPACITY", "2"))
+    assert dut.s_axis_tready.value == 0 and s.transfers <= capacity, (
         f"engine took {s.transfers} lines and s_axis_tready is {dut.s_axis_tready.value} "
         "after 80 clocks with its output blocked")
     tb.sink.pause = False

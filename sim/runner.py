@@ -37,11 +37,14 @@ TIMESCALE = ("1ns", "1ps")
 
 @dataclass(frozen=True)
 class Variant:
-    """One engine configuration: ``lanes``, ``codec`` and ``registered``."""
+    """One engine configuration: ``lanes``, ``codec``, ``registered``, and the
+    FPGA options ``impl`` (lane decoder) and ``pipelined`` (output register)."""
 
     lanes: int = 64
     codec: str = "standard"
     registered: bool = False
+    impl: str = "rom"
+    pipelined: bool = False
 
     def __post_init__(self):
         if isinstance(self.lanes, bool) or self.lanes not in (1, 2, 4, 8, 16, 32, 64):
@@ -52,19 +55,41 @@ class Variant:
 
     @property
     def name(self) -> str:
-        return f"lanes{self.lanes}_{self.codec}" + ("_registered" if self.registered else "")
+        return (f"lanes{self.lanes}_{self.codec}"
+                + ("_registered" if self.registered else "")
+                + ("" if self.impl == "rom" else f"_{self.impl}")
+                + ("_pipelined" if self.pipelined else ""))
 
     def verilog(self) -> str:
         from hw.verilog import generate_verilog
 
         return generate_verilog(lanes=self.lanes, codec=self.codec,
-                                registered=self.registered, module_name=ENGINE)
+                                registered=self.registered, module_name=ENGINE,
+                                impl=self.impl, pipelined=self.pipelined)
 
     def env(self) -> dict[str, str]:
         """What the cocotb side needs to know and cannot read from the Verilog."""
-        from hw.decoder import TernaryDecoder
+        from hw.decoder import engine_latency
 
-        return {"TRITPACK_CODEC": self.codec, "TRITPACK_LATENCY": str(TernaryDecoder.latency)}
+        # Lines the engine can hold with its output blocked: the line register,
+        # plus the skid buffer (registered), plus the output register (pipelined).
+        capacity = 1 + int(self.registered) + int(self.pipelined)
+        return {"TRITPACK_CODEC": self.codec, "TRITPACK_LATENCY": str(engine_latency(self.pipelined)),
+                "TRITPACK_CAPACITY": str(capacity)}
+
+
+def regression_variants() -> list[Variant]:
+    """The engine variants of the regression (CI-sized and `tritpack regress`):
+    lanes 64, 8, 1 with both codecs; the registered engine; and the FPGA options
+    (``impl="arith"``, ``pipelined``) alone and combined."""
+    out = [Variant(lanes, codec) for codec in golden.CODEC_NAMES for lanes in (64, 8, 1)]
+    out += [Variant(lanes, "standard", registered=True) for lanes in (64, 8, 1)]
+    out += [
+        Variant(64, "tq1", impl="arith"),
+        Variant(8, "standard", impl="arith", pipelined=True),
+        Variant(64, "standard", registered=True, pipelined=True),
+    ]
+    return out
 
 
 @dataclass

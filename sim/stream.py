@@ -88,7 +88,7 @@ class StreamResult:
 def stream_lines(lines, *, lanes: int = 64, codec: str = "standard",
                  registered: bool = False, stall: float = 0.1, seed: int | None = None,
                  waves: bool = False, packet_lines: int = 256,
-                 progress=None) -> StreamResult:
+                 progress=None, impl: str = "rom", pipelined: bool = False) -> StreamResult:
     """Stream ``lines`` through the RTL of one engine variant with random stalls.
 
     Parameters
@@ -121,10 +121,11 @@ def stream_lines(lines, *, lanes: int = 64, codec: str = "standard",
         raise ValueError(f"stall must be a probability in [0, 1), not {stall!r}")
     if packet_lines < 1:
         raise ValueError(f"packet_lines must be at least 1, not {packet_lines!r}")
-    variant = Variant(lanes, codec, registered)
+    variant = Variant(lanes, codec, registered, impl=impl, pipelined=pipelined)
     seed = env_seed() if seed is None else int(seed)
     BUILD_ROOT.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f"stream_{variant.name}_", dir=BUILD_ROOT))
+    keep = waves  # and, below, a failed run: its logs are named in the errors
     try:
         np.save(work / "input.npy", lines)
         out, prog = work / "result.json", work / "progress"
@@ -152,9 +153,10 @@ def stream_lines(lines, *, lanes: int = 64, codec: str = "standard",
             result.errors.append(ran.summary())
         if waves and ran.waves:
             result.waves = str(ran.waves[0])
+        keep = keep or not result.passed
         return result
     finally:
-        if not waves:
+        if not keep:
             shutil.rmtree(work, ignore_errors=True)
 
 

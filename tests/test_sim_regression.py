@@ -8,12 +8,10 @@ run, ``WAVES=1`` records an FST per test function under the node's build dir.
 
 import pytest
 
-import golden
 from sim.coverage import coverage_summary
-from sim.runner import Variant, build, node_build_dir, run
+from sim.runner import build, node_build_dir, regression_variants, run
 
-VARIANTS = [Variant(lanes, codec) for codec in golden.CODEC_NAMES for lanes in (64, 8, 1)]
-VARIANTS += [Variant(lanes, "standard", registered=True) for lanes in (64, 8, 1)]
+VARIANTS = regression_variants()
 
 
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
