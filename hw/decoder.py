@@ -20,7 +20,8 @@ from . import LANES
 from .lane import IMPLS, TRIT_BITS, InvalidFlags, LaneDecoder
 
 __all__ = [
-    "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_latency", "input_layout", "output_layout",
+    "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_latency",
+    "input_layout", "output_layout",
 ]
 
 #: Width of one input line: 64 bytes, byte k at bits [8k+7:8k].

@@ -34,11 +34,12 @@ _WIDTH = 2 * golden.TRITS_PER_BYTE
 
 
 def engine_verilog(lanes=8, codec="standard", registered=False, impl="rom",
-                   module_name=ENGINE_TOP) -> str:
+                   module_name=ENGINE_TOP, pipelined=False) -> str:
     """Verilog of the engine with AXI4-Stream ports (:func:`hw.verilog.generate_verilog`)."""
     from .verilog import generate_verilog
 
-    return generate_verilog(lanes, codec, registered, module_name=module_name, impl=impl)
+    return generate_verilog(lanes, codec, registered, module_name=module_name, impl=impl,
+                            pipelined=pipelined)
 
 
 class _RegisteredLanes(Elaboratable):

@@ -1,7 +1,7 @@
 """Lint the generated Verilog with ``verilator --lint-only -Wall``.
 
 ``python -m hw.lint`` checks the engine for lanes 1, 8 and 64 and every option
-(codec, registered, lane ``impl``) and exits non-zero on the first warning;
+(codec, registered, lane ``impl``, pipelined) and exits non-zero on the first warning;
 ``make lint`` runs it after ruff.  :func:`lint_verilog` lints one text.
 """
 
@@ -60,12 +60,13 @@ def lint_verilog(text: str, top: str, timeout: float = 300.0) -> list[str]:
 
 
 def configurations(lanes=DEFAULT_LANES):
-    """Every (lanes, codec, registered, impl) combination to lint."""
+    """Every (lanes, codec, registered, impl, pipelined) combination to lint."""
     import golden
 
     from .lane import IMPLS
 
-    return list(itertools.product(lanes, golden.CODEC_NAMES, (False, True), IMPLS))
+    return list(itertools.product(lanes, golden.CODEC_NAMES, (False, True), IMPLS,
+                                  (False, True)))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,11 +86,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"hw.lint: error: {exc}", file=sys.stderr)
         return 2
     failed = 0
-    for lanes, codec, registered, impl in configurations(args.lanes):
+    for lanes, codec, registered, impl, pipelined in configurations(args.lanes):
         start = time.perf_counter()
-        text = engine_verilog(lanes, codec, registered, impl)
+        text = engine_verilog(lanes, codec, registered, impl, pipelined=pipelined)
         messages = lint_verilog(text, ENGINE_TOP)
-        name = (f"lanes={lanes} codec={codec} registered={int(registered)} impl={impl}")
+        name = (f"lanes={lanes} codec={codec} registered={int(registered)} impl={impl} "
+                f"pipelined={int(pipelined)}")
         status = "clean" if not messages else f"{len(messages)} message(s)"
         print(f"{name}: {status} ({time.perf_counter() - start:.1f} s)", flush=True)
         for msg in messages[:20]:

@@ -165,7 +165,24 @@ def _rtlil_to_verilog(rtlil_text: str) -> str:
     # The same Yosys as Amaranth's own back end (the built-in one when present).
     yosys = find_yosys(lambda ver: ver >= (0, 40))
     text = yosys.run(["-q", "-"], _YOSYS_SCRIPT.format(rtlil=rtlil_text), ignore_warnings=True)
-    return _merge_part_stores(text)
+    return _settle_at_time_zero(_merge_part_stores(text))
+
+
+# Yosys makes every `always @*` block read a dummy register so that it runs once
+# at time 0, but Icarus applies the register's declaration initializer before
+# the blocks wait on it: a block whose real inputs keep their initial values
+# (a lane whose byte stays 0 from reset) would then hold X.  Changing the dummy
+# after all blocks have started (`#0`) runs each of them once.  Simulation only:
+# hidden from synthesis (SYNTHESIS) and Verilator (which settles on its own).
+_DUMMY_RE = re.compile(r"^  reg (\\\$auto\$verilog_backend\.cc:\d+:dump_module\$\d+) +=.*$", re.M)
+
+
+def _settle_at_time_zero(text: str) -> str:
+    def settle(match):
+        return (f"{match.group(0)}\n`ifndef SYNTHESIS\n`ifndef VERILATOR\n"
+                f"  initial #0 {match.group(1)}  = 1'h1;\n`endif\n`endif")
+
+    return _DUMMY_RE.sub(settle, text, count=1)
 
 
 # A Verilog name as Yosys writes it: escaped (ends at white space) or plain.

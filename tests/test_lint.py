@@ -33,8 +33,9 @@ def test_lint_reports_a_warning():
 
 def test_matrix_covers_every_option():
     combos = configurations((1, 8, 64))
-    assert len(combos) == 3 * len(golden.CODEC_NAMES) * 2 * len(IMPLS)
+    assert len(combos) == 3 * len(golden.CODEC_NAMES) * 2 * len(IMPLS) * 2
     assert {c[3] for c in combos} == set(IMPLS)
+    assert {c[4] for c in combos} == {False, True}  # pipelined
 
 
 def test_main_on_lanes_1(capsys):
