@@ -49,4 +49,4 @@ regress: venv tools
 	$(BIN)/tritpack regress
 
 formal: venv
-	$(BIN)/python -m hw.formal
+	$(BIN)/python -m hw.formal --jobs 2

@@ -206,7 +206,7 @@ def _gguf_peer(trits: np.ndarray, quick: bool) -> list[str]:
         from gguf import quants
     except ImportError as exc:  # the peer is optional for the golden model
         return ["", f"gguf peer not measured: {exc}", ""]
-    n = trits.size // 256 * 256
+    n = trits.size // 1280 * 1280  # whole TQ1_0 blocks (256) of whole bytes (5)
     weights = trits[:n].astype(np.float32)
     qtype = gguf.GGMLQuantizationType.TQ1_0
     repeat = 3
@@ -230,7 +230,7 @@ def _gguf_peer(trits: np.ndarray, quick: bool) -> list[str]:
         f"### beside the software peer: gguf {version} TQ1_0 (llama.cpp's Python "
         "implementation)",
         "",
-        f"The same {n:,} trits (a multiple of TQ1_0's 256-weight block), best of {repeat}. "
+        f"The same {n:,} trits (whole 256-weight TQ1_0 blocks), best of {repeat}. "
         "gguf's quantize takes float32 weights and also computes the per-block scale; "
         "its dequantize returns float32.  tritpack's `tq1` codec writes the same "
         "5-trit bytes (without the block scale).",
