@@ -221,11 +221,9 @@ def _gguf_peer(trits: np.ndarray, quick: bool) -> list[str]:
     t_enc = _best_time(lambda: encode(trits[:n], "tq1"), repeat)
     codes = encode(trits[:n], "tq1")
     t_dec = _best_time(lambda: decode(codes, "tq1"), repeat)
-    version = getattr(gguf, "__version__", None)
-    if version is None:
-        from importlib.metadata import version as _v
+    from importlib.metadata import version as package_version
 
-        version = _v("gguf")
+    version = package_version("gguf")
     return [
         f"### beside the software peer: gguf {version} TQ1_0 (llama.cpp's Python "
         "implementation)",

@@ -20,7 +20,7 @@ from . import LANES
 from .lane import IMPLS, TRIT_BITS, InvalidFlags, LaneDecoder
 
 __all__ = [
-    "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_latency",
+    "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_capacity", "engine_latency",
     "input_layout", "output_layout",
 ]
 
@@ -70,6 +70,12 @@ def check_parameters(lanes, codec="standard", impl="rom") -> tuple[int, golden.L
 def engine_latency(pipelined: bool = False) -> int:
     """Clocks from an input transfer to ``o.valid``: 1, or 2 when ``pipelined``."""
     return 2 if pipelined else 1
+
+
+def engine_capacity(registered: bool = False, pipelined: bool = False) -> int:
+    """Lines the engine can hold with its output blocked: the line register, plus
+    the skid buffer (``registered``), plus the output register (``pipelined``)."""
+    return 1 + int(registered) + int(pipelined)
 
 
 class _Latency:

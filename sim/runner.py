@@ -69,14 +69,11 @@ class Variant:
 
     def env(self) -> dict[str, str]:
         """What the cocotb side needs to know and cannot read from the Verilog."""
-        from hw.decoder import engine_latency
+        from hw.decoder import engine_capacity, engine_latency
 
-        # Lines the engine can hold with its output blocked: the line register,
-        # plus the skid buffer (registered), plus the output register (pipelined).
-        capacity = 1 + int(self.registered) + int(self.pipelined)
         return {"TRITPACK_CODEC": self.codec,
                 "TRITPACK_LATENCY": str(engine_latency(self.pipelined)),
-                "TRITPACK_CAPACITY": str(capacity)}
+                "TRITPACK_CAPACITY": str(engine_capacity(self.registered, self.pipelined))}
 
 
 def regression_variants() -> list[Variant]:
