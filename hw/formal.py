@@ -28,7 +28,7 @@ from amaranth.back import rtlil
 
 import golden
 
-from .properties import CHECKS, MUTANTS, PIPELINED_CHECKS, DecoderHarness, LaneHarness
+from .properties import CHECKS, MUTANTS, DecoderHarness, LaneHarness
 
 __all__ = ["BUILD_DIR", "DEPTH", "Job", "Result", "all_jobs", "main", "quick_jobs", "run"]
 
@@ -255,8 +255,9 @@ def _parse(job: Job, log: str, names: dict) -> dict:
             name = f"induction: {name}"
         if name not in out["failed"]:
             out["failed"].append(name)
-    for witness, step in re.findall(r"reached cover statement \S*?(check_\d+) at .* step (\d+)",
-                                    log):
+    # From the engine's lines: sby's summary lists only the first five traces.
+    for step, witness in re.findall(
+            r"Reached cover statement in step (\d+) at .*\((?:\S*\.)?(check_\d+)\)", log):
         out["reached"].append(f"{names.get(witness, witness).removeprefix('cover: ')}@{step}")
     for witness in re.findall(r"unreached cover statement \S*?(check_\d+)", log):
         out["failed"].append(names.get(witness, witness))
@@ -290,52 +291,51 @@ def run(job: Job, build_dir: Path = BUILD_DIR, timeout: float = 1800) -> Result:
 
 
 def _instances():
-    for lanes, registered in INSTANCES:
-        for codec in golden.CODEC_NAMES:
-            yield lanes, codec, registered
-
-
-#: Checks whose k-induction z3 does not finish in reasonable time: bounded only,
-#: to this depth (each further step of "data" costs about twice the one before).
-BOUNDED_ONLY = {"data": 10}
+    for pipelined in (False, True):
+        for lanes, registered in INSTANCES:
+            for codec in golden.CODEC_NAMES:
+                yield lanes, codec, registered, pipelined
 
 
 def all_jobs(depth: int = DEPTH) -> list[Job]:
     """Every proof, cover, lane check and mutant of ``make formal``."""
     jobs = []
-    for lanes, codec, registered in _instances():
+    for lanes, codec, registered, pipelined in _instances():
         for prop in CHECKS:
-            if prop in BOUNDED_ONLY:
-                jobs.append(Job(prop, lanes, codec, registered, "bmc", BOUNDED_ONLY[prop]))
-            else:
-                jobs.append(Job(prop, lanes, codec, registered, "prove", depth))
-        jobs.append(Job("cover", lanes, codec, registered, "cover", golden.LINE_BYTES // lanes + 4))
-    for lanes, codec, registered in _instances():
-        for prop in PIPELINED_CHECKS:
-            jobs.append(Job(prop, lanes, codec, registered, "prove", depth, pipelined=True))
+            jobs.append(Job(prop, lanes, codec, registered, "prove", depth, pipelined=pipelined))
+        # Deep enough for a whole line of the narrowest engine, then the next line.
+        cover_depth = golden.LINE_BYTES // lanes + 4 + pipelined
+        jobs.append(Job("cover", lanes, codec, registered, "cover", cover_depth,
+                        pipelined=pipelined))
     for codec in golden.CODEC_NAMES:
         jobs.append(Job("lane", 2, codec, False, "prove", 2))
         jobs.append(Job("lane", 2, codec, False, "bmc", 1, mutant="lut_entry"))
     for mutant, (_, prop) in MUTANTS.items():
         # Without a skid buffer, i.ready only rises once a whole line is out.
         mutant_depth = golden.LINE_BYTES // 2 + 4 if prop == "ready" else 10
-        for registered in (False, True):
-            jobs.append(Job(prop, 2, "standard", registered, "bmc", mutant_depth, mutant=mutant))
+        for pipelined in (False, True):
+            for registered in (False, True):
+                jobs.append(Job(prop, 2, "standard", registered, "bmc", mutant_depth,
+                                mutant=mutant, pipelined=pipelined))
     return jobs
 
 
 def quick_jobs() -> list[Job]:
-    """A subset for ``make test``: one instance per check, a few mutants (about a minute)."""
+    """A subset for ``make test``: each check once, both latencies, a cover, a few mutants."""
     return [
         Job("output", 2, "standard", True, "prove", DEPTH),
         Job("reset", 1, "tq1", False, "prove", DEPTH),
         Job("ready", 1, "standard", True, "prove", DEPTH),
-        Job("count", 2, "tq1", True, "prove", DEPTH),
-        Job("error", 2, "tq1", False, "prove", DEPTH),
-        Job("data", 2, "standard", True, "bmc", 6),
+        Job("ready", 2, "tq1", False, "prove", DEPTH, pipelined=True),
+        Job("count", 2, "tq1", True, "prove", DEPTH, pipelined=True),
+        Job("data", 1, "standard", False, "prove", DEPTH),
+        Job("error", 2, "tq1", False, "prove", DEPTH, pipelined=True),
         Job("lane", 2, "tq1", False, "prove", 2),
+        Job("cover", 2, "standard", False, "cover", golden.LINE_BYTES // 2 + 4),
         Job("lane", 2, "standard", False, "bmc", 1, mutant="lut_entry"),
         Job("ready", 2, "standard", True, "bmc", 8, mutant="ready_stutter"),
+        Job("count", 2, "standard", True, "bmc", 10, mutant="i_ready_ignored", pipelined=True),
+        Job("data", 2, "standard", False, "bmc", 6, mutant="dup_beat"),
         Job("error", 2, "standard", False, "bmc", 8, mutant="error_not_sticky"),
         Job("reset", 2, "standard", True, "bmc", 8, mutant="no_reset"),
     ]

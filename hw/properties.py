@@ -44,19 +44,15 @@ from .decoder import LINE_BITS, TernaryDecoder, input_layout
 from .lane import LaneDecoder
 
 __all__ = [
-    "CHECKS", "COVERS", "MUTANTS", "PIPELINED_CHECKS", "DecoderHarness", "LaneHarness", "Mutant",
+    "CHECKS", "COVERS", "MUTANTS", "DecoderHarness", "LaneHarness", "Mutant",
     "elaborate_probed", "golden_rows", "swapped_lut",
 ]
 
 #: Assertion groups of :class:`DecoderHarness`, in report order.
 CHECKS = ("output", "reset", "ready", "count", "data", "error")
 
-#: Checks that hold unchanged for ``pipelined=True`` (latency 2): the ``ready``,
-#: ``count`` and ``data`` checks and the lemmas are written for latency 1.
-PIPELINED_CHECKS = ("output", "reset", "error")
-
 #: Cover statements of :class:`DecoderHarness`.
-COVERS = ("stall", "back_to_back", "line_to_line", "invalid", "last")
+COVERS = ("stall", "back_to_back", "line_to_line", "invalid", "last", "tracked")
 
 #: Mutants of the engine: name -> (what is wrong, the check meant to catch it).
 MUTANTS = {
@@ -68,6 +64,9 @@ MUTANTS = {
     "lut_entry": ("the engine's table has two codes swapped", "data"),
     "drop_beat": ("the second output beat after reset is swallowed", "count"),
     "dup_beat": ("the second output beat after reset is sent twice", "data"),
+    "lanes_swapped": ("the trits of lanes 0 and 1 swapped (bytes out of order)", "data"),
+    "last_every_beat": ("last set on every beat of a line that carries it", "data"),
+    "invalid_masked": ("invalid never set on the output", "data"),
     "error_not_sticky": ("error clears on the next valid transfer", "error"),
     "error_early": ("error rises when an invalid beat is offered, before its transfer", "error"),
 }
@@ -118,6 +117,10 @@ def elaborate_probed(engine: TernaryDecoder, platform):
         names.append("beat")
     if engine.registered:
         names += ["skid", "skid_full"]
+    if engine.pipelined:
+        names.append("bad")
+        if engine.beats > 1:
+            names.append("final")
     missing = [name for name in names if name not in driven]
     if missing:
         raise LookupError(
@@ -137,21 +140,23 @@ class Mutant(wiring.Component):
     ----------
     kind : str
         A key of :data:`MUTANTS`.
-    lanes, codec, registered
+    lanes, codec, registered, pipelined
         As for :class:`TernaryDecoder`.
     """
 
-    def __init__(self, kind: str, lanes: int, codec="standard", registered: bool = False):
+    def __init__(self, kind: str, lanes: int, codec="standard", registered: bool = False,
+                 pipelined: bool = False):
         if kind not in MUTANTS:
             raise ValueError(f"mutant must be one of {', '.join(MUTANTS)}, not {kind!r}")
         self.kind = kind
         table = swapped_lut(codec) if kind == "lut_entry" else codec
-        self.engine = TernaryDecoder(lanes, table, registered)
+        self.engine = TernaryDecoder(lanes, table, registered, pipelined=pipelined)
         self.internals = None  # set by elaborate()
         super().__init__(self.engine.signature)
 
     lanes = property(lambda self: self.engine.lanes)
     registered = property(lambda self: self.engine.registered)
+    pipelined = property(lambda self: self.engine.pipelined)
     beats = property(lambda self: self.engine.beats)
 
     def elaborate(self, platform):
@@ -196,6 +201,16 @@ class Mutant(wiring.Component):
             with m.If(o_fire & (inner_beats == 1)):
                 m.d.sync += sent.eq(1)
             o_ready = self.o.ready & ((inner_beats != 1) | sent)
+        elif kind == "lanes_swapped":
+            out, row = inner.o.payload, _ROW_BITS
+            o_payload = Cat(out.data[row:2 * row], out.data[:row], out.data[2 * row:],
+                            out.last, out.invalid)
+        elif kind == "last_every_beat":
+            out, line_last = inner.o.payload, self.internals["line"][-1]
+            o_payload = Cat(out.data, out.last | line_last, out.invalid)
+        elif kind == "invalid_masked":
+            out = inner.o.payload
+            o_payload = Cat(out.data, out.last, Const(0, 1))
         elif kind == "error_not_sticky":
             error = Signal()
             with m.If(o_fire):
@@ -231,15 +246,23 @@ class _Table:
     def __init__(self, codec):
         self._rows = Array(Const(row, _ROW_BITS + 1) for row in golden_rows(codec))
 
+    def rows(self, m: Module, codes, lanes: int, name: str = "golden_row"):
+        """The golden rows of the ``lanes`` bytes in ``codes``."""
+        rows = []
+        for k in range(lanes):
+            row = Signal(_ROW_BITS + 1, name=f"{name}{k}")
+            m.d.comb += row.eq(self._rows[codes.word_select(k, 8)])
+            rows.append(row)
+        return rows
+
     def lookup(self, m: Module, codes, lanes: int):
         """Expected trit fields and invalid flag of ``lanes`` bytes in ``codes``."""
-        fields, valids = [], []
-        for k in range(lanes):
-            row = Signal(_ROW_BITS + 1, name=f"golden_row{k}")
-            m.d.comb += row.eq(self._rows[codes.word_select(k, 8)])
-            fields.append(row[:_ROW_BITS])
-            valids.append(row[_ROW_BITS])
-        return Cat(*fields), ~Cat(*valids).all()
+        rows = self.rows(m, codes, lanes)
+        return Cat(row[:_ROW_BITS] for row in rows), ~Cat(row[_ROW_BITS] for row in rows).all()
+
+    def invalid_flags(self, m: Module, codes, lanes: int):
+        """Bit ``k`` set when byte ``k`` of ``codes`` is not a golden code."""
+        return ~Cat(row[_ROW_BITS] for row in self.rows(m, codes, lanes, "golden_flag"))
 
 
 class DecoderHarness(Elaboratable):
@@ -247,7 +270,11 @@ class DecoderHarness(Elaboratable):
 
     Every input of the engine (``i.valid``, ``i.payload``, ``o.ready``) and
     ``rst`` is free in every cycle, so a proof covers every input sequence,
-    including ones that break the stream rules upstream.
+    including ones that break the stream rules upstream.  The harness counts
+    the beats *owed*: ``64 / lanes`` per accepted line, minus output transfers.
+    With latency ``L`` (:func:`~hw.decoder.engine_latency`: 1, or 2 when
+    pipelined), the beats of a line accepted in the previous cycle are not yet
+    *visible* when ``L = 2``.
 
     Checks (assertion groups):
 
@@ -259,25 +286,29 @@ class DecoderHarness(Elaboratable):
         In the cycle after a cycle with ``rst`` high (and in the initial state),
         ``o.valid`` is low.
     ``ready``
-        ``i.ready`` as documented: ``~busy | (o.ready & last beat)`` when not
-        registered, ``~(skid full)`` when registered, with ``busy``, "last beat"
-        and "skid full" measured from the ports: the number of beats owed
-        (``64 / lanes`` per accepted line, minus output transfers) is ``> 0``,
-        ``== 1`` and ``> 64 / lanes``.
+        ``i.ready`` as documented, with the engine's state measured from the
+        ports: the beats not yet in an output register (``owed - o.valid`` when
+        pipelined, else ``owed``) are ``0`` when idle, ``1`` on the last beat,
+        ``> 64 / lanes`` when the skid buffer is full.  Not registered:
+        ``~busy | (taking & last beat)`` with ``taking = o.ready``
+        (``~o.valid | o.ready`` when pipelined); registered: ``~(skid full)``.
     ``count``
-        ``o.valid`` is high exactly when beats are owed (latency 1, no bubble,
-        nothing lost or invented).
+        ``o.valid`` is high exactly when visible beats are owed: latency ``L``,
+        no bubble, nothing lost or invented.
     ``data``
-        For one arbitrary accepted line
-        (``AnyConst`` line, ``AnySeq`` choice of the transfer), after the beats
-        owed before it, its beats come out in order, each once, each equal to
-        the golden decode of its bytes, with ``last`` on its final beat only if
-        the line carried ``last`` and ``invalid`` when a byte is not a code.
+        An arbitrary beat (``AnyConst`` index and bytes, and ``last`` flag) of
+        an arbitrary accepted line (``AnySeq`` choice of the transfer): after
+        the beats owed before the line and the line's earlier beats, the
+        output transfer equals the golden decode of those bytes, ``last`` set
+        only on the line's final beat and only if the line carried it,
+        ``invalid`` set when a byte is not a code.  As the index is arbitrary,
+        every beat of every line comes out in order, each exactly once.
     ``error``
         ``error`` is low after reset; otherwise it is high exactly when it was
         high before or the previous cycle had an output transfer with
-        ``invalid`` set (the engine's docstring: set once an invalid code has
-        been emitted).
+        ``invalid`` set: it rises in the clock after the sink accepts a beat
+        holding an invalid code (``data`` ties that flag to the accepted
+        line's bytes) and stays until reset.
 
     Parameters
     ----------
@@ -292,7 +323,7 @@ class DecoderHarness(Elaboratable):
     mutant : str, optional
         Put a :class:`Mutant` of this kind in place of the engine.
     pipelined : bool
-        Check the engine's ``pipelined=True`` variant (only :data:`PIPELINED_CHECKS`).
+        Check the engine's ``pipelined=True`` variant (latency 2).
     """
 
     def __init__(self, lanes: int, codec: str = "standard", registered: bool = False, *,
@@ -301,9 +332,6 @@ class DecoderHarness(Elaboratable):
         unknown = set(checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"checks must be among {', '.join(CHECKS)}, not {sorted(unknown)}")
-        if pipelined and (mutant is not None or set(checks) - set(PIPELINED_CHECKS)):
-            raise ValueError(f"a pipelined engine has only the checks "
-                             f"{', '.join(PIPELINED_CHECKS)} and no mutants so far")
         self.codec = codec
         self.checks = tuple(checks)
         self.lemmas = lemmas
@@ -311,7 +339,7 @@ class DecoderHarness(Elaboratable):
         if mutant is None:
             self.dut = TernaryDecoder(lanes, codec, registered, pipelined=pipelined)
         else:
-            self.dut = Mutant(mutant, lanes, codec, registered)
+            self.dut = Mutant(mutant, lanes, codec, registered, pipelined)
 
     @staticmethod
     def _prop(m, kind, test, name):
@@ -322,10 +350,14 @@ class DecoderHarness(Elaboratable):
         m = Module()
         dut = self.dut
         m.submodules.dut, regs = _probe(dut, platform)
-        lanes, beats = dut.lanes, dut.beats
-        cap = 2 if dut.registered else 1       # lines the engine can hold
+        lanes, beats, pipelined = dut.lanes, dut.beats, dut.pipelined
+        width = 8 * lanes
+        # Most beats the engine can owe: a line in `line`, one in the skid buffer,
+        # one beat in the output register.
+        most = beats * (1 + dut.registered) + pipelined
         i, o = dut.i, dut.o
         payload = o.payload.as_value()
+        table = _Table(self.codec)
 
         m.d.comb += [
             i.valid.eq(AnySeq(1)),
@@ -355,41 +387,21 @@ class DecoderHarness(Elaboratable):
         ]
 
         # Beats owed: 64 / lanes per accepted line, one less per output transfer.
-        # Room above the capacity, so that an engine taking too much shows.
-        owed = Signal(range(2 * cap * beats + 1))
+        # Room above the most, so that an engine taking too much shows.
+        owed = Signal(range(2 * most + 1))
         m.d.sync += owed.eq(owed + Mux(i_fire, beats, 0) - o_fire)
+        # With latency 2, a line accepted in the previous cycle is not visible yet.
+        past_i_fire = Signal()             # reset with the engine: no line before reset
+        m.d.sync += past_i_fire.eq(i_fire)
+        visible = Signal.like(owed)
+        m.d.comb += visible.eq(owed - Mux(past_i_fire & pipelined, beats, 0))
+        # Beats not yet in an output register, and whether the output can take one.
+        held = o.valid if pipelined else Const(0)
+        inner = Signal.like(owed)
+        m.d.comb += inner.eq(owed - held)
+        taking = (~o.valid | o.ready) if pipelined else o.ready
 
-        # Scoreboard of one line: `line_const` is any line; the tracked transfer is
-        # the first accepted one carrying it for which `pick` is high.
-        line_const = Signal(input_layout())
-        m.d.comb += line_const.eq(AnyConst(LINE_BITS + 1))
-        seen = Signal()                        # a line has been tracked since reset
-        tracking = Signal()                    # ... and not all its beats are out
-        ahead = Signal(range(cap * beats + 1))  # beats still owed before it
-        tj = Signal(range(beats))              # its next beat
-        start = Signal()
-        m.d.comb += start.eq(i_fire & AnySeq(1) & ~seen
-                             & (i.payload.as_value() == line_const.as_value()))
-        with m.If(start):
-            m.d.sync += [seen.eq(1), tracking.eq(1), ahead.eq(owed - o_fire), tj.eq(0)]
-        with m.Elif(tracking & o_fire):
-            with m.If(ahead != 0):
-                m.d.sync += ahead.eq(ahead - 1)
-            with m.Else():
-                m.d.sync += tj.eq(tj + 1)
-                with m.If(tj == beats - 1):
-                    m.d.sync += tracking.eq(0)
-
-        # The bytes of the tracked line not yet emitted, next beat's at the bottom: the
-        # whole line until its first beat is due, then one beat less per transfer.
-        rest = Signal(input_layout())
-        with m.If(~tracking | (ahead != 0)):
-            m.d.sync += rest.eq(line_const)
-        with m.Elif(o_fire):
-            m.d.sync += rest.data.eq(rest.data >> (8 * lanes))
-
-        exp_data, exp_invalid = _Table(self.codec).lookup(m, rest.data[:8 * lanes], lanes)
-        expected = Cat(exp_data, rest.last & (tj == beats - 1), exp_invalid)
+        tracked = self._scoreboard(m, i, i_fire, o_fire, owed, beats, width)
 
         checks = self.checks
         if "output" in checks:
@@ -402,14 +414,16 @@ class DecoderHarness(Elaboratable):
                 self._prop(m, Assert, ~o.valid, "reset: no valid during or after reset")
         if "ready" in checks:
             if dut.registered:
-                ready = owed <= beats
+                ready = inner <= beats
             else:
-                ready = (owed == 0) | (o.ready & (owed == 1))
+                ready = (inner == 0) | (taking & (inner == 1))
             self._prop(m, Assert, i.ready == ready, "ready: i.ready as documented")
         if "count" in checks:
-            self._prop(m, Assert, o.valid == (owed != 0), "count: valid iff beats owed")
+            self._prop(m, Assert, o.valid == (visible != 0), "count: valid iff beats owed")
         if "data" in checks:
-            with m.If(tracking & (ahead == 0) & o.valid):
+            exp_data, exp_invalid = table.lookup(m, tracked.bytes, lanes)
+            expected = Cat(exp_data, tracked.last & (tracked.index == beats - 1), exp_invalid)
+            with m.If(tracked.due & o.valid):
                 self._prop(m, Assert, payload == expected,
                            "data: tracked beat equals golden decode")
         if "error" in checks:
@@ -420,10 +434,9 @@ class DecoderHarness(Elaboratable):
                            "error: rises on an invalid transfer, sticky")
 
         if self.lemmas and {"ready", "count", "data"} & set(checks):
-            self._occupancy_lemmas(m, regs, owed, beats, cap)
+            self._occupancy_lemmas(m, regs, owed, inner, beats, most, past_i_fire, table)
         if self.lemmas and "data" in checks:
-            self._tracking_lemmas(m, regs, owed, beats, line_const, rest,
-                                  seen, tracking, ahead, tj)
+            self._tracking_lemmas(m, regs, owed, held, beats, width, tracked)
 
         if self.covers:
             self._prop(m, Cover, ~past_rst & past_stall & o_fire, "cover: stall")
@@ -431,44 +444,120 @@ class DecoderHarness(Elaboratable):
             self._prop(m, Cover, ~past_rst & past_last_fire & o_fire, "cover: line_to_line")
             self._prop(m, Cover, o_fire & o.payload.invalid, "cover: invalid")
             self._prop(m, Cover, o_fire & o.payload.last, "cover: last")
+            # The data check is not vacuous: a line's final beat reaches it.
+            self._prop(m, Cover, tracked.due & o_fire & (tracked.index == beats - 1),
+                       "cover: tracked")
         return m
 
-    def _occupancy_lemmas(self, m, regs, owed, beats, cap):
-        """Engine registers `busy`, `beat`, `skid_full` as functions of `owed`."""
+    @staticmethod
+    def _scoreboard(m, i, i_fire, o_fire, owed, beats, width):
+        """Follow one beat of one accepted line through the engine.
+
+        The beat is arbitrary (``AnyConst`` index, bytes and ``last``); the line
+        is the first accepted one, at a transfer chosen by ``AnySeq``, whose
+        beat at that index has those bytes and that ``last``.  Only the beat is
+        compared, not the whole line: a few bits of scoreboard instead of 513,
+        which keeps the proof within reach of the solver.
+        """
+        t = _Tracked()
+        t.index = Signal(range(beats), name="tracked_index")
+        t.bytes = Signal(width, name="tracked_bytes")
+        t.last = Signal(name="tracked_last")
+        m.d.comb += [t.bytes.eq(AnyConst(width)), t.last.eq(AnyConst(1))]
+        if beats > 1:                      # a power of 2: every value is a beat
+            m.d.comb += t.index.eq(AnyConst(len(t.index)))
+        t.seen = Signal(name="tracked_seen")          # a line has been tracked since reset
+        t.tracking = Signal(name="tracked_tracking")  # ... and not all its beats are out
+        t.ahead = Signal(range(2 * beats + 2), name="tracked_ahead")  # beats owed before it
+        t.next = Signal(range(beats), name="tracked_next")  # its next beat to come out
+        start = Signal()
+        m.d.comb += start.eq(i_fire & AnySeq(1) & ~t.seen
+                             & (i.payload.data.word_select(t.index, width) == t.bytes)
+                             & (i.payload.last == t.last))
+        with m.If(start):
+            m.d.sync += [t.seen.eq(1), t.tracking.eq(1), t.ahead.eq(owed - o_fire),
+                         t.next.eq(0)]
+        with m.Elif(t.tracking & o_fire):
+            with m.If(t.ahead != 0):
+                m.d.sync += t.ahead.eq(t.ahead - 1)
+            with m.Else():
+                m.d.sync += t.next.eq(t.next + 1)
+                with m.If(t.next == beats - 1):
+                    m.d.sync += t.tracking.eq(0)
+        t.due = Signal(name="tracked_due")            # the tracked beat is the next out
+        m.d.comb += t.due.eq(t.tracking & (t.ahead == 0) & (t.next == t.index))
+        return t
+
+    def _occupancy_lemmas(self, m, regs, owed, inner, beats, most, past_i_fire, table):
+        """Engine registers `busy`, `beat`, `skid_full` (`final`, `bad`) from `owed`."""
         busy = regs["busy"]
         beat = regs.get("beat", Const(0))
         skid_full = regs.get("skid_full", Const(0))
-        self._prop(m, Assert, owed <= cap * beats, "lemma: owed within capacity")
-        self._prop(m, Assert, busy == (owed != 0), "lemma: busy iff owed")
-        self._prop(m, Assert, skid_full == (owed > beats), "lemma: skid full iff second line")
+        self._prop(m, Assert, owed <= most, "lemma: owed within capacity")
+        self._prop(m, Assert, busy == (inner != 0), "lemma: busy iff owed")
+        self._prop(m, Assert, skid_full == (inner > beats), "lemma: skid full iff second line")
         with m.If(busy):
-            self._prop(m, Assert, owed - Mux(skid_full, beats, 0) == beats - beat,
+            self._prop(m, Assert, inner - Mux(skid_full, beats, 0) == beats - beat,
                        "lemma: beat counts the owed beats")
         with m.Else():
             self._prop(m, Assert, beat == 0, "lemma: beat 0 when idle")
+        if "final" in regs:
+            self._prop(m, Assert, regs["final"] == (beat == beats - 1),
+                       "lemma: final marks the last beat")
+        if "bad" in regs:
+            line = input_layout()(regs["line"])
+            lanes = len(regs["bad"])
+            with m.If(busy):
+                self._prop(m, Assert,
+                           regs["bad"] == table.invalid_flags(m, line.data[:8 * lanes], lanes),
+                           "lemma: bad flags the current beat")
+            with m.If(past_i_fire):
+                self._prop(m, Assert, busy, "lemma: a line accepted last cycle is held")
 
-    def _tracking_lemmas(self, m, regs, owed, beats, line_const, rest,
-                         seen, tracking, ahead, tj):
-        """Where the tracked line sits inside the engine."""
-        line = regs["line"]
+    def _tracking_lemmas(self, m, regs, owed, held, beats, width, t):
+        """Where the tracked beat sits inside the engine.
+
+        With ``held`` beats in the output register (0 or 1), the engine's
+        ``line`` holds the tracked line from its beat ``next + held`` on once no
+        beat is owed before it, or whole while ``held`` beats are; otherwise
+        the line waits in the skid buffer.
+        """
+        # The registers are found as plain signals: data in [511:0], last in bit 512.
+        line, busy = input_layout()(regs["line"]), regs["busy"]
         beat = regs.get("beat", Const(0))
-        const = line_const.as_value()
-        with m.If(tracking):
-            self._prop(m, Assert, seen, "lemma: tracking implies seen")
-            self._prop(m, Assert, regs["busy"], "lemma: tracking implies busy")
-            with m.If(ahead == 0):
-                self._prop(m, Assert, line == rest.as_value(),
-                           "lemma: line holds the rest of the tracked line")
-                self._prop(m, Assert, beat == tj, "lemma: beat is the tracked beat")
+        at = Signal(range(beats + 1), name="tracked_at")  # its beat in `line`, if there
+        m.d.comb += at.eq(Mux(t.ahead == 0, t.next + held, 0))
+        with m.If(t.tracking):
+            self._prop(m, Assert, t.seen, "lemma: tracking implies seen")
+            self._prop(m, Assert, owed > t.ahead, "lemma: tracked line owed")
+            with m.If((t.ahead == 0) | (t.ahead == held)):
+                with m.If(at < beats):
+                    self._prop(m, Assert, busy, "lemma: line holds the tracked line")
+                    self._prop(m, Assert, beat == at, "lemma: beat is the tracked beat")
+                    self._prop(m, Assert, line.last == t.last, "lemma: line has its last")
+                    with m.If(at <= t.index):
+                        self._prop(m, Assert,
+                                   line.data.word_select((t.index - at).as_unsigned(),
+                                                         width) == t.bytes,
+                                   "lemma: line holds the tracked beat")
+                with m.If(t.ahead != 0):
+                    self._prop(m, Assert, t.next == 0, "lemma: no tracked beat out while ahead")
             with m.Else():
-                self._prop(m, Assert, tj == 0, "lemma: no tracked beat out while ahead")
+                self._prop(m, Assert, t.next == 0, "lemma: no tracked beat out while ahead")
                 if "skid" in regs:
-                    self._prop(m, Assert, regs["skid"] == const,
-                               "lemma: skid holds the tracked line")
-                    self._prop(m, Assert, ahead == owed - beats,
+                    skid = input_layout()(regs["skid"])
+                    self._prop(m, Assert, regs["skid_full"], "lemma: skid holds a line")
+                    self._prop(m, Assert, skid.data.word_select(t.index, width) == t.bytes,
+                               "lemma: skid holds the tracked beat")
+                    self._prop(m, Assert, skid.last == t.last, "lemma: skid has its last")
+                    self._prop(m, Assert, t.ahead == owed - beats,
                                "lemma: beats ahead are the line's")
                 else:
                     self._prop(m, Assert, 0, "lemma: no line ahead without a skid buffer")
+
+
+class _Tracked:
+    """The scoreboard signals of :meth:`DecoderHarness._scoreboard`."""
 
 
 class LaneHarness(Elaboratable):

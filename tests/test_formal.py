@@ -12,7 +12,7 @@ import pytest
 
 import golden
 from hw.formal import Job, _check_names, _parse, quick_jobs, run
-from hw.properties import MUTANTS, golden_rows, swapped_lut
+from hw.properties import COVERS, MUTANTS, golden_rows, swapped_lut
 
 
 def _id(job: Job) -> str:
@@ -29,6 +29,9 @@ def test_quick_job(job, tmp_path):
         assert any(name.startswith(f"{target}:") for name in result.failed), result.failed
     elif job.mode == "prove":
         assert result.basecase == job.depth and result.induction is not None
+    elif job.mode == "cover":
+        # Every cover reached, the data check's included: it is not vacuous.
+        assert {name.split("@")[0] for name in result.reached} == set(COVERS), result.reached
 
 
 def test_golden_rows_match_golden_decode():
