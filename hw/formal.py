@@ -28,6 +28,7 @@ from amaranth.back import rtlil
 
 import golden
 
+from .lane import IMPLS
 from .properties import CHECKS, MUTANTS, DecoderHarness, LaneHarness
 
 __all__ = ["BUILD_DIR", "DEPTH", "Job", "Result", "all_jobs", "main", "quick_jobs", "run"]
@@ -62,6 +63,8 @@ class Job:
         A key of :data:`hw.properties.MUTANTS`: the job must then FAIL.
     pipelined : bool
         Check the engine with its output register stage (latency 2).
+    impl : str
+        Lane decoder implementation of the engine (:data:`hw.lane.IMPLS`).
     """
 
     prop: str
@@ -72,6 +75,7 @@ class Job:
     depth: int = DEPTH
     mutant: str | None = None
     pipelined: bool = False
+    impl: str = "rom"
 
     def __post_init__(self):
         if self.prop not in (*CHECKS, "cover", "lane"):
@@ -82,6 +86,8 @@ class Job:
         if self.codec not in golden.CODEC_NAMES:
             raise ValueError(f"codec must be one of {', '.join(golden.CODEC_NAMES)}, "
                              f"not {self.codec!r}")
+        if self.impl not in IMPLS:
+            raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {self.impl!r}")
         if self.mutant is not None and self.mutant not in MUTANTS:
             raise ValueError(f"mutant must be one of {', '.join(MUTANTS)}, not {self.mutant!r}")
 
@@ -89,7 +95,8 @@ class Job:
     def instance(self) -> str:
         reg = "reg" if self.registered else "unreg"
         pipe = "-pipe" if self.pipelined else ""
-        return f"L{self.lanes}-{self.codec}-{reg}{pipe}"
+        impl = "" if self.impl == IMPLS[0] else f"-{self.impl}"
+        return f"L{self.lanes}-{self.codec}-{reg}{pipe}{impl}"
 
     @property
     def name(self) -> str:
@@ -104,15 +111,18 @@ class Job:
     def harness(self):
         """The Amaranth design this job checks."""
         if self.prop == "lane":
-            return LaneHarness(self.lanes, self.codec, mutant=self.mutant is not None)
+            return LaneHarness(self.lanes, self.codec, mutant=self.mutant is not None,
+                               impl=self.impl)
         if self.prop == "cover":
             return DecoderHarness(self.lanes, self.codec, self.registered, checks=(),
-                                  covers=True, mutant=self.mutant, pipelined=self.pipelined)
+                                  covers=True, mutant=self.mutant, pipelined=self.pipelined,
+                                  impl=self.impl)
         # Lemmas only serve induction and slow the bounded check down.  Mutants are
         # checked without them, so a check on the ports must be what catches them.
         lemmas = self.mode == "prove" and self.mutant is None
         return DecoderHarness(self.lanes, self.codec, self.registered, checks=(self.prop,),
-                              lemmas=lemmas, mutant=self.mutant, pipelined=self.pipelined)
+                              lemmas=lemmas, mutant=self.mutant, pipelined=self.pipelined,
+                              impl=self.impl)
 
 
 @dataclass
@@ -308,8 +318,12 @@ def all_jobs(depth: int = DEPTH) -> list[Job]:
         jobs.append(Job("cover", lanes, codec, registered, "cover", cover_depth,
                         pipelined=pipelined))
     for codec in golden.CODEC_NAMES:
-        jobs.append(Job("lane", 2, codec, False, "prove", 2))
+        for impl in IMPLS:
+            jobs.append(Job("lane", 2, codec, False, "prove", 2, impl=impl))
         jobs.append(Job("lane", 2, codec, False, "bmc", 1, mutant="lut_entry"))
+    # The stream logic does not depend on the lane decoder; one arith engine, whole.
+    for prop in CHECKS:
+        jobs.append(Job(prop, 2, "tq1", False, "prove", depth, pipelined=True, impl="arith"))
     for mutant, (_, prop) in MUTANTS.items():
         # Without a skid buffer, i.ready only rises once a whole line is out.
         mutant_depth = golden.LINE_BYTES // 2 + 4 if prop == "ready" else 10

@@ -11,8 +11,9 @@ code.  Expected values come from :func:`golden.get_lut` only, through
 
 The checks look only at the engine's ports.  For k-induction they need
 *lemmas*: facts relating registers inside the engine (``line``, ``busy``,
-``beat``, ``skid``, ``skid_full``) to the harness's counters, found by name in
-the engine's elaborated module (:func:`elaborate_probed`).  Lemmas are
+``beat``, ``skid``, ``skid_full``, and ``final``, ``bad`` when pipelined) to the
+harness's counters, found by name in the engine's elaborated module
+(:func:`elaborate_probed`).  Lemmas are
 assertions too, so a proof with lemmas proves them as well; mutants are
 checked without lemmas, so each is caught by a check on the ports.
 """
@@ -140,17 +141,17 @@ class Mutant(wiring.Component):
     ----------
     kind : str
         A key of :data:`MUTANTS`.
-    lanes, codec, registered, pipelined
+    lanes, codec, registered, pipelined, impl
         As for :class:`TernaryDecoder`.
     """
 
     def __init__(self, kind: str, lanes: int, codec="standard", registered: bool = False,
-                 pipelined: bool = False):
+                 pipelined: bool = False, impl: str = "rom"):
         if kind not in MUTANTS:
             raise ValueError(f"mutant must be one of {', '.join(MUTANTS)}, not {kind!r}")
         self.kind = kind
         table = swapped_lut(codec) if kind == "lut_entry" else codec
-        self.engine = TernaryDecoder(lanes, table, registered, pipelined=pipelined)
+        self.engine = TernaryDecoder(lanes, table, registered, impl, pipelined)
         self.internals = None  # set by elaborate()
         super().__init__(self.engine.signature)
 
@@ -324,11 +325,13 @@ class DecoderHarness(Elaboratable):
         Put a :class:`Mutant` of this kind in place of the engine.
     pipelined : bool
         Check the engine's ``pipelined=True`` variant (latency 2).
+    impl : str
+        The engine's lane decoder implementation.
     """
 
     def __init__(self, lanes: int, codec: str = "standard", registered: bool = False, *,
                  checks=CHECKS, lemmas: bool = True, covers: bool = False, mutant=None,
-                 pipelined: bool = False):
+                 pipelined: bool = False, impl: str = "rom"):
         unknown = set(checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"checks must be among {', '.join(CHECKS)}, not {sorted(unknown)}")
@@ -337,9 +340,9 @@ class DecoderHarness(Elaboratable):
         self.lemmas = lemmas
         self.covers = covers
         if mutant is None:
-            self.dut = TernaryDecoder(lanes, codec, registered, pipelined=pipelined)
+            self.dut = TernaryDecoder(lanes, codec, registered, impl, pipelined)
         else:
-            self.dut = Mutant(mutant, lanes, codec, registered, pipelined)
+            self.dut = Mutant(mutant, lanes, codec, registered, pipelined, impl)
 
     @staticmethod
     def _prop(m, kind, test, name):
@@ -572,13 +575,16 @@ class LaneHarness(Elaboratable):
     codec : str
         Codec whose golden table is expected.
     mutant : bool
-        Build the decoder from :func:`swapped_lut` instead (must fail).
+        Build the decoder from :func:`swapped_lut` instead (must fail; ``rom`` only).
+    impl : str
+        Lane decoder implementation (:data:`hw.lane.IMPLS`).
     """
 
-    def __init__(self, lanes: int = 2, codec: str = "standard", mutant: bool = False):
+    def __init__(self, lanes: int = 2, codec: str = "standard", mutant: bool = False,
+                 impl: str = "rom"):
         self.codec = codec
         self.lanes = lanes
-        self.dut = LaneDecoder(lanes, swapped_lut(codec) if mutant else codec)
+        self.dut = LaneDecoder(lanes, swapped_lut(codec) if mutant else codec, impl)
 
     def elaborate(self, platform):
         m = Module()

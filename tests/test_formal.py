@@ -11,8 +11,8 @@ from __future__ import annotations
 import pytest
 
 import golden
-from hw.formal import Job, _check_names, _parse, quick_jobs, run
-from hw.properties import COVERS, MUTANTS, golden_rows, swapped_lut
+from hw.formal import Job, _check_names, _parse, all_jobs, quick_jobs, run
+from hw.properties import CHECKS, COVERS, MUTANTS, golden_rows, swapped_lut
 
 
 def _id(job: Job) -> str:
@@ -72,3 +72,45 @@ def test_job_rejects_bad_names():
         Job("liveness", 2, "standard", False)
     with pytest.raises(ValueError, match="mutant must be one of"):
         Job("reset", 2, "standard", False, mutant="typo")
+    with pytest.raises(ValueError, match="impl must be one of"):
+        Job("lane", 2, "standard", False, impl="bram")
+
+
+def test_parse_reads_every_cover_from_the_engine_lines():
+    # sby's summary names only the first five cover traces; the engine lines name all.
+    il = "".join(f'cell $check ${n}\n  parameter \\FORMAT "cover: c{n}"\n' for n in range(7))
+    log = "\n".join(
+        [f"SBY 1 [job] engine_0: ##   0:00:00  Reached cover statement in step {n} at top: "
+         f"p.py:1 (_witness_.check_{n})" for n in range(7)]
+        + ["SBY 1 [job] summary: and 2 further traces", "SBY 1 [job] DONE (PASS, rc=0)"])
+    job = Job("cover", 2, "standard", False, "cover", 36)
+    out = _parse(job, log, _check_names(il))
+    assert out["reached"] == [f"c{n}@{n}" for n in range(7)]
+
+
+def test_every_check_runs_on_every_instance_and_latency():
+    jobs = [j for j in all_jobs() if j.mutant is None and j.prop in CHECKS and j.impl == "rom"]
+    for pipelined in (False, True):
+        for lanes in (1, 2):
+            for codec in golden.CODEC_NAMES:
+                for registered in (False, True):
+                    proved = {j.prop for j in jobs if (j.lanes, j.codec, j.registered,
+                                                       j.pipelined) == (lanes, codec, registered,
+                                                                        pipelined)}
+                    assert proved == set(CHECKS)
+    assert all(j.mode == "prove" and j.depth >= 20 for j in jobs)
+    # Each mutant is run on both latencies and both register variants.
+    for mutant in MUTANTS:
+        runs = {(j.registered, j.pipelined) for j in all_jobs() if j.mutant == mutant}
+        assert runs == {(r, p) for r in (False, True) for p in (False, True)}
+
+
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_lemma_registers_found(pipelined):
+    from hw.decoder import TernaryDecoder
+    from hw.properties import elaborate_probed
+
+    _, regs = elaborate_probed(TernaryDecoder(2, registered=True, pipelined=pipelined), None)
+    expected = {"line", "busy", "beat", "skid", "skid_full"} | ({"final", "bad"} if pipelined
+                                                                  else set())
+    assert set(regs) == expected
