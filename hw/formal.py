@@ -347,6 +347,7 @@ def quick_jobs() -> list[Job]:
         Job("lane", 2, "tq1", False, "prove", 2),
         Job("cover", 2, "standard", False, "cover", golden.LINE_BYTES // 2 + 4),
         Job("lane", 2, "standard", False, "bmc", 1, mutant="lut_entry"),
+        Job("output", 2, "standard", False, "bmc", 6, mutant="stall_glitch", pipelined=True),
         Job("ready", 2, "standard", True, "bmc", 8, mutant="ready_stutter"),
         Job("count", 2, "standard", True, "bmc", 10, mutant="i_ready_ignored", pipelined=True),
         Job("data", 2, "standard", False, "bmc", 6, mutant="dup_beat"),

@@ -107,10 +107,19 @@ def test_every_check_runs_on_every_instance_and_latency():
 
 @pytest.mark.parametrize("pipelined", [False, True])
 def test_lemma_registers_found(pipelined):
+    from amaranth.hdl import Fragment
+
     from hw.decoder import TernaryDecoder
     from hw.properties import elaborate_probed
 
-    _, regs = elaborate_probed(TernaryDecoder(2, registered=True, pipelined=pipelined), None)
+    module, regs = elaborate_probed(TernaryDecoder(2, registered=True, pipelined=pipelined),
+                                    None)
+    Fragment.get(module, None)  # the module is a design: use it, as a harness would
     expected = {"line", "busy", "beat", "skid", "skid_full"} | ({"final", "bad"} if pipelined
                                                                   else set())
     assert set(regs) == expected
+
+
+def test_quick_subset_has_a_mutant_for_every_check():
+    caught = {job.prop for job in quick_jobs() if job.mutant}
+    assert caught == {*CHECKS, "lane"}

@@ -1,3 +1,4 @@
+# amaranth: UnusedElaboratable=no
 """The arithmetic lane decoder equals the golden LUT on all 256 codes (Amaranth simulator)."""
 
 import numpy as np
