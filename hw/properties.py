@@ -41,7 +41,7 @@ from amaranth.lib import wiring
 
 import golden
 
-from .decoder import LINE_BITS, TernaryDecoder, input_layout
+from .decoder import LINE_BITS, TernaryDecoder, engine_latency, input_layout
 from .lane import LaneDecoder
 
 __all__ = [
@@ -394,10 +394,13 @@ class DecoderHarness(Elaboratable):
         owed = Signal(range(2 * most + 1))
         m.d.sync += owed.eq(owed + Mux(i_fire, beats, 0) - o_fire)
         # With latency 2, a line accepted in the previous cycle is not visible yet.
+        latency = engine_latency(pipelined)
+        if latency not in (1, 2):
+            raise NotImplementedError(f"the harness counts for latency 1 or 2, not {latency}")
         past_i_fire = Signal()             # reset with the engine: no line before reset
         m.d.sync += past_i_fire.eq(i_fire)
         visible = Signal.like(owed)
-        m.d.comb += visible.eq(owed - Mux(past_i_fire & pipelined, beats, 0))
+        m.d.comb += visible.eq(owed - Mux(past_i_fire & (latency == 2), beats, 0))
         # Beats not yet in an output register, and whether the output can take one.
         held = o.valid if pipelined else Const(0)
         inner = Signal.like(owed)

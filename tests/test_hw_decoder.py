@@ -5,6 +5,10 @@
 ``rtl_*`` functions simulate :class:`hw.decoder.TernaryDecoder` and return what it
 did.  Each test asserts that the two agree, and that the streams keep the rules
 of :mod:`amaranth.lib.stream`.
+
+The tests parametrized over ``pipelined`` (ids ``lat1`` and ``pipe``) run both the
+default engine (latency 1) and the pipelined one (latency 2); what only the
+pipelined variant has is tested in ``test_hw_pipelined.py``.
 """
 
 from __future__ import annotations
@@ -18,11 +22,13 @@ from amaranth.hdl import ResetInserter, Signal
 from amaranth.sim import Simulator
 
 import golden
-from hw.decoder import LANES, TernaryDecoder
+from hw.decoder import LANES, TernaryDecoder, engine_latency
 
 LINE = golden.LINE_BYTES
 CODECS = golden.CODEC_NAMES
 VARIANTS = [pytest.param(False, id="unreg"), pytest.param(True, id="reg")]
+PIPELINED = [pytest.param(False, id="lat1"), pytest.param(True, id="pipe")]
+IMPLS = ["rom", "arith"]
 
 
 # --- the model -------------------------------------------------------------------------
@@ -206,45 +212,58 @@ def every_code_lines(lanes):
     return lines
 
 
+@pytest.mark.parametrize("ready", [(1,), (1, 1, 0)], ids=["ready", "stalls"])
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("pipelined", PIPELINED)
 @pytest.mark.parametrize("codec", CODECS)
 @pytest.mark.parametrize("lanes", [1, 8, 64])
-def test_every_code_every_lane(lanes, codec):
+def test_every_code_every_lane(lanes, codec, pipelined, impl, ready):
     lines = every_code_lines(lanes)
-    trace = rtl_run(TernaryDecoder(lanes, codec), lines)
+    trace = rtl_run(TernaryDecoder(lanes, codec, impl=impl, pipelined=pipelined), lines,
+                    ready=ready)
     assert transfers(trace) == ref_decode(lines, lanes, codec)
 
 
+@pytest.mark.parametrize(("lanes", "impl"), [(1, "rom"), (8, "arith"), (8, "rom"),
+                                             (64, "arith"), (64, "rom")])
+@pytest.mark.parametrize("pipelined", PIPELINED)
 @pytest.mark.parametrize("registered", VARIANTS)
-@pytest.mark.parametrize("lanes", [1, 8, 64])
-def test_random_backpressure(lanes, registered):
+def test_random_backpressure(lanes, registered, pipelined, impl):
     rng = np.random.default_rng(lanes + 100 * registered)
-    lines = random_lines(rng, 6 if lanes == 1 else 24, "tq1")
+    lines = random_lines(rng, 6 if lanes == 1 else 24, "tq1", invalid_rate=0.1)
     ready = tuple(int(r) for r in rng.random(61) < 0.6)
     idle = tuple(int(g) for g in rng.integers(0, 3, 7))
-    trace = rtl_run(TernaryDecoder(lanes, "tq1", registered), lines, idle=idle, ready=ready)
+    dut = TernaryDecoder(lanes, "tq1", registered, impl, pipelined=pipelined)
+    trace = rtl_run(dut, lines, idle=idle, ready=ready)
     assert transfers(trace) == ref_decode(lines, lanes, "tq1")
     assert_stream_rules(trace)
 
 
+@pytest.mark.parametrize("pipelined", PIPELINED)
 @pytest.mark.parametrize("lanes", [1, 8, 64])
-def test_last(lanes):
+def test_last(lanes, pipelined):
     zero = bytes(LINE)
     lines = [(zero, False), (zero, True), (zero, True), (zero, False), (zero, True)]
-    got = transfers(rtl_run(TernaryDecoder(lanes), lines, ready=(1, 0, 1)))
+    got = transfers(rtl_run(TernaryDecoder(lanes, pipelined=pipelined), lines,
+                            ready=(1, 0, 1)))
     beats = LINE // lanes
     assert [n for n, b in enumerate(got) if b.last] == [2 * beats - 1, 3 * beats - 1,
                                                         5 * beats - 1]
 
 
+@pytest.mark.parametrize("ready", [(1,), (1, 0)], ids=["ready", "stalls"])
+@pytest.mark.parametrize("impl", IMPLS)
+@pytest.mark.parametrize("pipelined", PIPELINED)
 @pytest.mark.parametrize("registered", VARIANTS)
 @pytest.mark.parametrize("codec", CODECS)
-def test_invalid_flag_and_sticky_error(codec, registered):
+def test_invalid_flag_and_sticky_error(codec, registered, pipelined, impl, ready):
     lut = golden.get_lut(codec)
     good = bytes([int(lut.codes[0])]) * LINE
     bad = bytearray(good)
     bad[13] = int(lut.invalid_codes[-1])
     lines = [(good, False), (bytes(bad), False), (good, True), (good, False)]
-    trace = rtl_run(TernaryDecoder(8, codec, registered), lines)
+    dut = TernaryDecoder(8, codec, registered, impl, pipelined=pipelined)
+    trace = rtl_run(dut, lines, ready=ready)
     got = transfers(trace)
     assert got == ref_decode(lines, 8, codec)
     assert [b.invalid for b in got] == [False] * 9 + [True] + [False] * 22
@@ -255,25 +274,28 @@ def test_invalid_flag_and_sticky_error(codec, registered):
     assert all(c.error for c in trace[first + 1 :])
 
 
+@pytest.mark.parametrize("pipelined", PIPELINED)
 @pytest.mark.parametrize("registered", VARIANTS)
-def test_reset_clears_error(registered):
+def test_reset_clears_error(registered, pipelined):
     bad = bytes([255]) * LINE
-    trace = rtl_run(TernaryDecoder(64, "standard", registered), [(bad, False)] * 4,
-                    reset_at=6, drain=6)
+    trace = rtl_run(TernaryDecoder(64, "standard", registered, pipelined=pipelined),
+                    [(bad, False)] * 4, reset_at=6, drain=6)
     n = next(n for n, c in enumerate(trace) if c.rst)
     assert trace[n - 1].error
     assert not any(c.error or c.o_valid for c in trace[n + 1 :])
 
 
+@pytest.mark.parametrize("pipelined", PIPELINED)
 @pytest.mark.parametrize("registered", VARIANTS)
 @pytest.mark.parametrize("lanes", [1, 8])
-def test_reset_mid_line(lanes, registered):
-    """Reset drops the line being decoded (and a line in the skid buffer)."""
+def test_reset_mid_line(lanes, registered, pipelined):
+    """Reset drops the line being decoded (and a line in the skid buffer, and the
+    output stage when pipelined)."""
     rng = np.random.default_rng(7)
     lines = random_lines(rng, 5)
     beats = LINE // lanes
     reset_at = 2 + beats // 2               # in the middle of the first line
-    dut = TernaryDecoder(lanes, "standard", registered)
+    dut = TernaryDecoder(lanes, "standard", registered, pipelined=pipelined)
 
     # Two lines back to back, reset, then the others after a gap.
     trace = rtl_run(dut, lines, idle=(0, 0, reset_at + 2), reset_at=reset_at)
@@ -288,12 +310,13 @@ def test_reset_mid_line(lanes, registered):
     assert transfers(trace[n + 1 :]) == ref_decode(lines[lost:], lanes, "standard")
 
 
+@pytest.mark.parametrize("pipelined", PIPELINED)
 @pytest.mark.parametrize("registered", VARIANTS)
 @pytest.mark.parametrize("lanes", [1, 8, 64])
-def test_hold_while_stalled(lanes, registered):
+def test_hold_while_stalled(lanes, registered, pipelined):
     rng = np.random.default_rng(3)
     lines = random_lines(rng, 6, invalid_rate=0.2)
-    trace = rtl_run(TernaryDecoder(lanes, "standard", registered), lines,
+    trace = rtl_run(TernaryDecoder(lanes, "standard", registered, pipelined=pipelined), lines,
                     ready=(0, 0, 0, 0, 1, 0, 1, 1))
     stalls = sum(c.o_valid and not c.o_ready for c in trace)
     assert stalls > 5
@@ -304,35 +327,41 @@ def test_hold_while_stalled(lanes, registered):
 # --- timing ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("pipelined", PIPELINED)
 @pytest.mark.parametrize("registered", VARIANTS)
 @pytest.mark.parametrize("lanes", [1, 8, 64])
-def test_throughput(lanes, registered):
+def test_throughput(lanes, registered, pipelined):
     """With the output always ready: one output transfer every clock, no bubble."""
     rng = np.random.default_rng(5)
     count = 2 if lanes == 1 else 8
     lines = random_lines(rng, count)
-    trace = rtl_run(TernaryDecoder(lanes, "standard", registered), lines)
+    trace = rtl_run(TernaryDecoder(lanes, "standard", registered, pipelined=pipelined), lines)
     beats = LINE // lanes
     busy = [c.o_valid for c in trace]
     start = busy.index(True)
     assert busy[start : start + count * beats] == [True] * (count * beats)
     assert not any(busy[start + count * beats :])
     accepted = [n for n, c in enumerate(trace) if c.i_valid and c.i_ready]
+    assert start - accepted[0] == engine_latency(pipelined)
     # The registered variant takes the second line into its skid buffer at once.
     gaps = [1] + [beats] * (count - 2) if registered else [beats] * (count - 1)
     assert np.diff(accepted).tolist() == gaps
     assert transfers(trace) == ref_decode(lines, lanes, "standard")
 
 
+@pytest.mark.parametrize("ready", [(1,), (0,)], ids=["ready", "stalled"])
+@pytest.mark.parametrize("pipelined", PIPELINED)
 @pytest.mark.parametrize("registered", VARIANTS)
 @pytest.mark.parametrize("lanes", [1, 64])
-def test_latency(lanes, registered):
-    """``o.valid`` rises the clock after the input transfer (docstring: 1 clock)."""
-    line = [(bytes(LINE), True)]
-    trace = rtl_run(TernaryDecoder(lanes, "standard", registered), line, idle=(3,))
+def test_latency(lanes, registered, pipelined, ready):
+    """``o.valid`` rises :func:`engine_latency` clocks after the input transfer
+    (docstring: 1 clock, 2 when pipelined), whatever ``o.ready`` does."""
+    dut = TernaryDecoder(lanes, "standard", registered, pipelined=pipelined)
+    trace = rtl_run(dut, [(bytes(LINE), True)], idle=(3,), ready=ready, drain=8)
     accepted = next(n for n, c in enumerate(trace) if c.i_valid and c.i_ready)
     first = next(n for n, c in enumerate(trace) if c.o_valid)
-    assert first - accepted == TernaryDecoder.latency == 1
+    assert first - accepted == dut.latency == engine_latency(pipelined)
+    assert TernaryDecoder.latency == 1          # on the class: the default variant
 
 
 # --- combinational paths ---------------------------------------------------------------
@@ -363,11 +392,14 @@ def comb_response(dut, signal, target):
     return len(set(seen)) > 1
 
 
+@pytest.mark.parametrize("pipelined", PIPELINED)
 @pytest.mark.parametrize("lanes", [8, 64])
-def test_registered_has_no_comb_path(lanes):
-    dut = TernaryDecoder(lanes, registered=True)
+def test_registered_has_no_comb_path(lanes, pipelined):
+    dut = TernaryDecoder(lanes, registered=True, pipelined=pipelined)
     assert not comb_response(dut, dut.o.ready, dut.i.ready)
-    dut = TernaryDecoder(lanes, registered=True)
+    dut = TernaryDecoder(lanes, registered=True, pipelined=pipelined)
+    assert not comb_response(dut, dut.i.valid, dut.o.valid)
+    dut = TernaryDecoder(lanes, pipelined=pipelined)   # unregistered: no valid path either
     assert not comb_response(dut, dut.i.valid, dut.o.valid)
 
 

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from gguf import GGMLQuantizationType as Q
 from safetensors.numpy import load_file, save_file
+from test_weights_container import write_gguf as write_tensors_gguf
 
 from golden.cli import main
 from golden.weights.hf_bitnet import hf_pack
@@ -23,25 +24,18 @@ def run(capsys, *argv):
     return code, out, err
 
 
-def write_gguf(path, tensors, arch="bitnet", alignment=None):
-    w = gguf.GGUFWriter(path, arch)
+def tiny_model_metadata(w):
     w.add_name("tiny test model")
     w.add_uint32("bitnet.block_count", 1)
     w.add_float32("bitnet.rope.freq_base", 10000.5)
     w.add_bool("tokenizer.ggml.add_bos_token", True)
     w.add_token_list(["<s>", "héllo", b"\xff\xfe raw bytes"])
     w.add_token_scores([0.0, -1.25, -2.5])
-    if alignment:
-        w.add_custom_alignment(alignment)
-    for name, (arr, qtype) in tensors.items():
-        if qtype is None:
-            w.add_tensor(name, arr)
-        else:
-            w.add_tensor(name, gguf.quants.quantize(arr, qtype), raw_dtype=qtype)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
+
+
+def write_gguf(path, tensors, arch="bitnet", alignment=None):
+    """A GGUF file with the metadata of a tiny model (strings, floats, a token list)."""
+    write_tensors_gguf(path, tensors, arch, tiny_model_metadata, alignment)
 
 
 def ternary(rows, cols):

@@ -23,9 +23,13 @@ from golden.weights.hf_bitnet import hf_pack
 RNG = np.random.default_rng(2024)
 
 
-def write_gguf(path, tensors, arch="llama"):
-    """tensors: name -> (float array, GGML type or None for plain)."""
+def write_gguf(path, tensors, arch="llama", metadata=None, alignment=None):
+    """tensors: name -> (float array, GGML type or None for plain); metadata(writer) adds keys."""
     w = gguf.GGUFWriter(path, arch)
+    if metadata is not None:
+        metadata(w)
+    if alignment:
+        w.add_custom_alignment(alignment)
     for name, (arr, qtype) in tensors.items():
         if qtype is None:
             w.add_tensor(name, arr)
