@@ -18,6 +18,7 @@ import golden
 
 from . import LANES
 from .lane import IMPLS, TRIT_BITS, InvalidFlags, LaneDecoder
+from .lanes.arith import arith_codec
 
 __all__ = [
     "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_capacity", "engine_latency",
@@ -56,7 +57,8 @@ def check_parameters(lanes, codec="standard", impl="rom") -> tuple[int, golden.L
     Raises
     ------
     ValueError
-        For an unsupported ``lanes``, an unknown codec or ``impl``.
+        For an unsupported ``lanes``, an unknown codec or ``impl``, or
+        ``impl="arith"`` with a custom codec.
     TypeError
         For a ``codec`` that is neither a name nor a golden LUT.
     """
@@ -64,7 +66,10 @@ def check_parameters(lanes, codec="standard", impl="rom") -> tuple[int, golden.L
         raise ValueError(f"lanes must be one of {', '.join(map(str, LANES))}, not {lanes!r}")
     if impl not in IMPLS:
         raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
-    return int(lanes), golden.get_lut(codec)
+    lut = golden.get_lut(codec)
+    if impl == "arith":
+        arith_codec(lut)  # raises for a codec without an arithmetic decomposition
+    return int(lanes), lut
 
 
 def engine_latency(pipelined: bool = False) -> int:
