@@ -38,8 +38,9 @@ def run_verilog_bench(quick: bool = False) -> str:
     quick : bool
         Only lanes 1 and 8, codec standard (a smoke test).
     """
-    from .designs import engine_verilog
+    from .designs import ENGINE_TOP
     from .lane import IMPLS
+    from .verilog import generate_verilog
 
     lanes_list = (1, 8) if quick else (1, 8, 64)
     rows = []
@@ -48,7 +49,7 @@ def run_verilog_bench(quick: bool = False) -> str:
             for codec in ("standard",) if quick else golden.CODEC_NAMES:
                 for registered in (False, True):
                     start = time.perf_counter()
-                    text = engine_verilog(lanes, codec, registered, impl)
+                    text = generate_verilog(lanes, codec, registered, ENGINE_TOP, impl=impl)
                     seconds = time.perf_counter() - start
                     rows.append((lanes, impl, codec, registered, seconds, len(text),
                                  text.count("\n")))

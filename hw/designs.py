@@ -1,6 +1,7 @@
 """The Verilog designs the FPGA flow measures.
 
-* :func:`engine_verilog`: the whole streaming engine (:func:`hw.verilog.generate_verilog`).
+The whole engine is :func:`hw.verilog.generate_verilog` with ``module_name=ENGINE_TOP``.
+
 * :func:`lane_verilog`: only the byte-lane decoders of one ``impl``, with their
   11 outputs per lane registered, the same shape as the naive reference.
 * :func:`naive_rom_verilog`: the reference lane, a 256-way ``case`` ROM with
@@ -23,7 +24,7 @@ import golden
 from .lane import LaneDecoder, rom_rows
 
 __all__ = [
-    "ENGINE_TOP", "bram_lanes_verilog", "engine_verilog", "lane_verilog", "naive_rom_verilog",
+    "ENGINE_TOP", "bram_lanes_verilog", "lane_verilog", "naive_rom_verilog",
     "lanes_timing_harness", "timing_harness",
 ]
 
@@ -31,15 +32,6 @@ __all__ = [
 ENGINE_TOP = "ternary_decoder"
 
 _WIDTH = 2 * golden.TRITS_PER_BYTE
-
-
-def engine_verilog(lanes=8, codec="standard", registered=False, impl="rom",
-                   module_name=ENGINE_TOP, pipelined=False) -> str:
-    """Verilog of the engine with AXI4-Stream ports (:func:`hw.verilog.generate_verilog`)."""
-    from .verilog import generate_verilog
-
-    return generate_verilog(lanes, codec, registered, module_name=module_name, impl=impl,
-                            pipelined=pipelined)
 
 
 class _RegisteredLanes(Elaboratable):

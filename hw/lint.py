@@ -78,7 +78,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="lane counts to lint (default 1 8 64)")
     args = parser.parse_args(argv)
 
-    from .designs import ENGINE_TOP, engine_verilog
+    from .designs import ENGINE_TOP
+    from .verilog import generate_verilog
 
     try:
         _verilator()
@@ -88,7 +89,8 @@ def main(argv: list[str] | None = None) -> int:
     failed = 0
     for lanes, codec, registered, impl, pipelined in configurations(args.lanes):
         start = time.perf_counter()
-        text = engine_verilog(lanes, codec, registered, impl, pipelined=pipelined)
+        text = generate_verilog(lanes, codec, registered, ENGINE_TOP, impl=impl,
+                                pipelined=pipelined)
         messages = lint_verilog(text, ENGINE_TOP)
         name = (f"lanes={lanes} codec={codec} registered={int(registered)} impl={impl} "
                 f"pipelined={int(pipelined)}")

@@ -536,6 +536,8 @@ class DecoderHarness(Elaboratable):
         with m.If(t.tracking):
             self._prop(m, Assert, t.seen, "lemma: tracking implies seen")
             self._prop(m, Assert, owed > t.ahead, "lemma: tracked line owed")
+            with m.If(t.ahead != 0):
+                self._prop(m, Assert, t.next == 0, "lemma: no tracked beat out while ahead")
             with m.If((t.ahead == 0) | (t.ahead == held)):
                 with m.If(at < beats):
                     self._prop(m, Assert, busy, "lemma: line holds the tracked line")
@@ -546,10 +548,7 @@ class DecoderHarness(Elaboratable):
                                    line.data.word_select((t.index - at).as_unsigned(),
                                                          width) == t.bytes,
                                    "lemma: line holds the tracked beat")
-                with m.If(t.ahead != 0):
-                    self._prop(m, Assert, t.next == 0, "lemma: no tracked beat out while ahead")
             with m.Else():
-                self._prop(m, Assert, t.next == 0, "lemma: no tracked beat out while ahead")
                 if "skid" in regs:
                     skid = input_layout()(regs["skid"])
                     self._prop(m, Assert, regs["skid_full"], "lemma: skid holds a line")

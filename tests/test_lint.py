@@ -5,9 +5,10 @@ import shutil
 import pytest
 
 import golden
-from hw.designs import ENGINE_TOP, engine_verilog
+from hw.designs import ENGINE_TOP
 from hw.lane import IMPLS
 from hw.lint import configurations, lint_verilog, main
+from hw.verilog import generate_verilog
 
 pytestmark = pytest.mark.skipif(shutil.which("verilator") is None,
                                 reason="verilator not installed (make tools)")
@@ -17,12 +18,13 @@ pytestmark = pytest.mark.skipif(shutil.which("verilator") is None,
 @pytest.mark.parametrize("impl", IMPLS)
 @pytest.mark.parametrize("codec", golden.CODEC_NAMES)
 def test_lanes_1_every_option_is_lint_clean(codec, impl, registered):
-    assert lint_verilog(engine_verilog(1, codec, registered, impl), ENGINE_TOP) == []
+    assert lint_verilog(generate_verilog(1, codec, registered, ENGINE_TOP, impl=impl),
+                        ENGINE_TOP) == []
 
 
 @pytest.mark.parametrize("impl", IMPLS)
 def test_lanes_8_is_lint_clean(impl):
-    assert lint_verilog(engine_verilog(8, "tq1", True, impl), ENGINE_TOP) == []
+    assert lint_verilog(generate_verilog(8, "tq1", True, ENGINE_TOP, impl=impl), ENGINE_TOP) == []
 
 
 def test_lint_reports_a_warning():
