@@ -10,7 +10,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[all,dev]'
 	touch $(STAMP)
 
 venv: $(STAMP)
@@ -43,10 +43,10 @@ vectors: venv tools
 
 lint: venv tools
 	$(BIN)/ruff check golden hw sim tests
-	$(BIN)/python -m hw.lint
+	$(BIN)/python -m tritpack.hw.fpga.lint
 
 regress: venv tools
 	$(BIN)/tritpack regress
 
 formal: venv
-	$(BIN)/python -m hw.formal --jobs 2
+	$(BIN)/python -m tritpack.hw.formal --jobs 2

@@ -14,11 +14,11 @@ from amaranth.hdl import Cat, Elaboratable, Module, Mux, Signal
 from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
-import golden
+from tritpack import golden
 
 from . import LANES
-from .lane import IMPLS, TRIT_BITS, InvalidFlags, LaneDecoder
 from .lanes.arith import arith_codec
+from .lanes.lane import IMPLS, TRIT_BITS, InvalidFlags, LaneDecoder
 
 __all__ = [
     "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_capacity", "engine_latency",

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
 
-import golden
+from tritpack import golden
 
 __all__ = [
     "GENERATORS", "PACKET_BINS", "RESET_PHASES", "STALL_BINS", "DecoderCoverage",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-import golden
+from tritpack import golden
 
 __all__ = [
     "LINE_BYTES", "Expected", "as_lines", "expected_transfers", "line_ints",

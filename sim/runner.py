@@ -18,7 +18,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import golden
+from tritpack import golden
 
 from .protocol import TESTBENCH_TOP, testbench_verilog
 
@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BUILD_ROOT = ROOT / "build" / "sim"
 ENGINE = "ternary_decoder"       # the generated engine ...
 TOPLEVEL = TESTBENCH_TOP         # ... inside the testbench top with the protocol checkers
-TEST_MODULE = "sim.decoder_tests"
+TEST_MODULE = "tritpack.sim.decoder_tests"
 TIMESCALE = ("1ns", "1ps")
 
 
@@ -61,7 +61,7 @@ class Variant:
                 + ("_pipelined" if self.pipelined else ""))
 
     def verilog(self) -> str:
-        from hw.verilog import generate_verilog
+        from tritpack.hw.verilog import generate_verilog
 
         return generate_verilog(lanes=self.lanes, codec=self.codec,
                                 registered=self.registered, module_name=ENGINE,
@@ -69,7 +69,7 @@ class Variant:
 
     def env(self) -> dict[str, str]:
         """What the cocotb side needs to know and cannot read from the Verilog."""
-        from hw.decoder import engine_capacity, engine_latency
+        from tritpack.hw.decoder import engine_capacity, engine_latency
 
         return {"TRITPACK_CODEC": self.codec,
                 "TRITPACK_LATENCY": str(engine_latency(self.pipelined)),

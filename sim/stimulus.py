@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-import golden
+from tritpack import golden
 
 __all__ = ["exhaustive_lines", "invalid_lines", "uniform_lines", "weight_lines"]
 

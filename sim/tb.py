@@ -31,7 +31,7 @@ from cocotbext.axi import (
     AxiStreamSource,
 )
 
-import golden
+from tritpack import golden
 
 from . import coverage as cov
 from .protocol import ProtocolChecker

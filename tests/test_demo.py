@@ -1,10 +1,10 @@
 """``tritpack demo``: the end-to-end run in quick mode, and its verdict logic."""
 
 import numpy as np
+from tritpack.sim import demo
+from tritpack.sim.stream import StreamResult
 
-from golden.cli import main
-from sim import demo
-from sim.stream import StreamResult
+from tritpack.cli import main
 
 
 def test_quick_demo_passes_in_icarus(capsys):
@@ -50,7 +50,7 @@ def test_a_wrong_transfer_fails_the_demo(capsys, monkeypatch):
 def test_demo_on_a_users_gguf(capsys, monkeypatch, tmp_path):
     import gguf
 
-    import golden
+    from tritpack import golden
 
     t = np.random.default_rng(2).integers(-1, 2, (4, 512)).astype(np.float32) * 0.25
     w = gguf.GGUFWriter(tmp_path / "m.gguf", "llama")

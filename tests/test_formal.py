@@ -9,10 +9,10 @@ known to bite.  ``python -m hw.formal`` runs every instance and mutant.
 from __future__ import annotations
 
 import pytest
+from tritpack.hw.formal.properties import CHECKS, COVERS, MUTANTS, golden_rows, swapped_lut
+from tritpack.hw.formal.runner import Job, _check_names, _parse, all_jobs, quick_jobs, run
 
-import golden
-from hw.formal import Job, _check_names, _parse, all_jobs, quick_jobs, run
-from hw.properties import CHECKS, COVERS, MUTANTS, golden_rows, swapped_lut
+from tritpack import golden
 
 
 def _id(job: Job) -> str:
@@ -108,9 +108,8 @@ def test_every_check_runs_on_every_instance_and_latency():
 @pytest.mark.parametrize("pipelined", [False, True])
 def test_lemma_registers_found(pipelined):
     from amaranth.hdl import Fragment
-
-    from hw.decoder import TernaryDecoder
-    from hw.properties import elaborate_probed
+    from tritpack.hw.decoder import TernaryDecoder
+    from tritpack.hw.formal.properties import elaborate_probed
 
     module, regs = elaborate_probed(TernaryDecoder(2, registered=True, pipelined=pipelined),
                                     None)

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tritpack.golden import commands, lut_io
 
-import golden
-from golden import commands, lut_io
-from golden.cli import main
+from tritpack import golden
+from tritpack.cli import main
 
-TRITPACK = [sys.executable, "-m", "golden.cli"]
+TRITPACK = [sys.executable, "-m", "tritpack.cli"]
 
 
 def run(argv, capsys):
@@ -125,7 +125,7 @@ def test_failed_encode_leaves_no_file_and_keeps_an_old_one(tmp_path, capsys):
 
 
 def test_write_is_atomic_on_failure_mid_write(tmp_path, monkeypatch):
-    from golden.fileio import atomic_output
+    from tritpack.golden.fileio import atomic_output
 
     out = tmp_path / "x.bin"
     with pytest.raises(RuntimeError), atomic_output(out) as f:
@@ -214,9 +214,9 @@ def fake_target(name, value):
 
 def test_bench_all_reports_missing_and_failing_targets(tmp_path, capsys, monkeypatch):
     targets = {
-        "golden": fake_target("golden", "golden.bench:run_golden_bench"),
+        "golden": fake_target("golden", "tritpack.golden.bench:run_golden_bench"),
         "gone": fake_target("gone", "no_such_module_xyz:run"),
-        "boom": fake_target("boom", "golden.codec:as_codes"),  # raises TypeError on a bool
+        "boom": fake_target("boom", "tritpack.golden.codec:as_codes"),  # raises TypeError on a bool
     }
     monkeypatch.setattr(commands, "_bench_targets", lambda: targets)
     report = tmp_path / "PERF.md"

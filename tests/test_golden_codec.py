@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tritpack.golden import kernels
+from tritpack.golden.lut import Lut, tuple_index
 
-import golden
-from golden import kernels
-from golden.lut import Lut, tuple_index
+from tritpack import golden
 
 CODECS = list(golden.CODEC_NAMES)
 
@@ -216,7 +216,7 @@ def test_decode_bad_options():
 
 
 def test_references_agree_with_fast_paths():
-    from golden.codec import decode_reference, encode_reference
+    from tritpack.golden.codec import decode_reference, encode_reference
 
     rng = np.random.default_rng(8)
     trits = rng.integers(-1, 2, 500, dtype=np.int8)

@@ -6,9 +6,9 @@ import subprocess
 
 import numpy as np
 import pytest
+from tritpack.golden import lut_io
 
-import golden
-from golden import lut_io
+from tritpack import golden
 
 FIELD = {1: 0b01, 0: 0b00, -1: 0b11}
 

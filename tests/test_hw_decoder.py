@@ -20,9 +20,9 @@ import numpy as np
 import pytest
 from amaranth.hdl import ResetInserter, Signal
 from amaranth.sim import Simulator
+from tritpack.hw.decoder import LANES, TernaryDecoder, engine_latency
 
-import golden
-from hw.decoder import LANES, TernaryDecoder, engine_latency
+from tritpack import golden
 
 LINE = golden.LINE_BYTES
 CODECS = golden.CODEC_NAMES

@@ -17,11 +17,11 @@ import subprocess
 
 import pytest
 from test_hw_decoder import LINE, ref_decode, rtl_run, transfers
+from tritpack.hw.decoder import TernaryDecoder
+from tritpack.hw.verilog import generate_verilog
 
-import golden
-from golden.cli import main as tritpack
-from hw.decoder import TernaryDecoder
-from hw.verilog import generate_verilog
+from tritpack import golden
+from tritpack.cli import main as tritpack
 
 
 def engine(lanes, codec="standard", registered=False, impl="rom"):

@@ -15,11 +15,11 @@ import time
 
 import numpy as np
 import pytest
+from tritpack.golden import lut_io
+from tritpack.hw.verilog import generate_verilog
 
-import golden
-from golden import lut_io
-from golden.cli import main as tritpack
-from hw.verilog import generate_verilog
+from tritpack import golden
+from tritpack.cli import main as tritpack
 
 VARIANTS = [pytest.param(False, id="unreg"), pytest.param(True, id="reg")]
 

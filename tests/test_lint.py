@@ -3,12 +3,12 @@
 import shutil
 
 import pytest
+from tritpack.hw.fpga.designs import ENGINE_TOP
+from tritpack.hw.fpga.lint import configurations, lint_verilog, main
+from tritpack.hw.lanes.lane import IMPLS
+from tritpack.hw.verilog import generate_verilog
 
-import golden
-from hw.designs import ENGINE_TOP
-from hw.lane import IMPLS
-from hw.lint import configurations, lint_verilog, main
-from hw.verilog import generate_verilog
+from tritpack import golden
 
 pytestmark = pytest.mark.skipif(shutil.which("verilator") is None,
                                 reason="verilator not installed (make tools)")

@@ -6,9 +6,8 @@ it and must fail with the expected message.
 """
 
 import pytest
-
-from hw.verilog import generate_verilog
-from sim.runner import Variant, build, node_build_dir, run
+from tritpack.hw.verilog import generate_verilog
+from tritpack.sim.runner import Variant, build, node_build_dir, run
 
 LANES = 8
 W = 10 * LANES

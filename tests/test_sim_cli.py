@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from golden.cli import main
+from tritpack.cli import main
 
 
 @pytest.mark.parametrize("make, expected", [

@@ -7,9 +7,8 @@ run, ``WAVES=1`` records an FST per test function under the node's build dir.
 """
 
 import pytest
-
-from sim.coverage import coverage_summary
-from sim.runner import build, node_build_dir, regression_variants, run
+from tritpack.sim.coverage import coverage_summary
+from tritpack.sim.runner import build, node_build_dir, regression_variants, run
 
 VARIANTS = regression_variants()
 

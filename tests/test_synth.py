@@ -5,12 +5,12 @@ import re
 
 import numpy as np
 import pytest
+from tritpack.hw.fpga import designs
+from tritpack.hw.fpga.synth import classify, parse_stat, synthesize
+from tritpack.hw.fpga.timing import parse_report
 
-import golden
-from golden.cli import main
-from hw import designs
-from hw.synth import classify, parse_stat, synthesize
-from hw.timing import parse_report
+from tritpack import golden
+from tritpack.cli import main
 
 
 @pytest.mark.parametrize("target, cell, category", [
@@ -118,7 +118,7 @@ def test_cli_errors_exit_2(argv, capsys):
 
 
 def test_arith_rejects_custom_codec_in_cli(tmp_path, capsys):
-    from golden import lut_io
+    from tritpack.golden import lut_io
 
     table = np.array(golden.get_lut("standard").trits)
     table[[0, 1]] = table[[1, 0]]

@@ -4,10 +4,10 @@
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
+from tritpack.hw.lanes.arith import ArithByteDecoder
+from tritpack.hw.lanes.lane import LaneDecoder
 
-import golden
-from hw.lane import LaneDecoder
-from hw.lanes.arith import ArithByteDecoder
+from tritpack import golden
 
 
 def ref_row(lut, code):

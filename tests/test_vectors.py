@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from tritpack.golden import vectors
 
-import golden
-from golden import vectors
-from golden.cli import main
+from tritpack import golden
+from tritpack.cli import main
 
 
 def _spec(**kw):

@@ -16,8 +16,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import golden
-from golden.cli import main
+from tritpack import golden
+from tritpack.cli import main
 
 pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
 

@@ -3,8 +3,7 @@
 import ml_dtypes
 import numpy as np
 import pytest
-
-from golden.weights.absmean import EPS, absmean_ternarize
+from tritpack.golden.weights.absmean import EPS, absmean_ternarize
 
 
 def test_hand_checked_example():

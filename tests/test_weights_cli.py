@@ -10,10 +10,10 @@ import pytest
 from gguf import GGMLQuantizationType as Q
 from safetensors.numpy import load_file, save_file
 from test_weights_container import write_gguf as write_tensors_gguf
+from tritpack.golden.weights.hf_bitnet import hf_pack
+from tritpack.golden.weights.stfile import SafetensorsReader
 
-from golden.cli import main
-from golden.weights.hf_bitnet import hf_pack
-from golden.weights.stfile import SafetensorsReader
+from tritpack.cli import main
 
 RNG = np.random.default_rng(11)
 
@@ -93,7 +93,7 @@ def test_gguf_type_conversion_keeps_trits(capsys, tmp_path, gguf_file, codec, bl
 
 @pytest.mark.parametrize("fmt", ["gguf-tq1", "gguf-tq2"])
 def test_example_gguf_round_trip_with_one_scale_per_tensor(capsys, tmp_path, fmt):
-    from golden.weights.example import write_example
+    from tritpack.golden.weights.example import write_example
 
     src, mid, back = tmp_path / "m.gguf", tmp_path / "m.safetensors", tmp_path / "b.gguf"
     write_example(src, fmt, layers=1, hidden=256, ffn=512, vocab=64)
@@ -240,7 +240,7 @@ def test_error_corrupt_container(capsys, tmp_path, hf_file):
 
 def test_entry_point_exit_status(tmp_path):
     """The installed ``tritpack`` script: exit 2 and one line on stderr."""
-    exe = [sys.executable, "-m", "golden.cli"]
+    exe = [sys.executable, "-m", "tritpack.cli"]
     p = subprocess.run([*exe, "info", str(tmp_path / "missing.gguf")], capture_output=True,
                        text=True)
     assert p.returncode == 2

@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 from gguf import GGMLQuantizationType as Q
 from safetensors.numpy import load_file, save_file
+from tritpack.golden.weights import Container, ContainerError, WeightsError, pack_file
+from tritpack.golden.weights.absmean import absmean_ternarize
+from tritpack.golden.weights.hf_bitnet import hf_pack
 
-import golden
-from golden.weights import Container, ContainerError, WeightsError, pack_file
-from golden.weights.absmean import absmean_ternarize
-from golden.weights.hf_bitnet import hf_pack
+from tritpack import golden
 
 RNG = np.random.default_rng(2024)
 

@@ -8,11 +8,10 @@ import gguf
 import numpy as np
 import pytest
 from gguf import GGMLQuantizationType as Q
-
-from golden import decode
-from golden.weights.gguf_tq import BPW, TYPE_SIZE, tq_to_trits, trits_to_tq
-from golden.weights.hf_bitnet import hf_pack, hf_unpack
-from golden.weights.ternary import TernaryTensor
+from tritpack.golden import decode
+from tritpack.golden.weights.gguf_tq import BPW, TYPE_SIZE, tq_to_trits, trits_to_tq
+from tritpack.golden.weights.hf_bitnet import hf_pack, hf_unpack
+from tritpack.golden.weights.ternary import TernaryTensor
 
 QTYPES = ["TQ1_0", "TQ2_0"]
 

@@ -34,9 +34,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from golden import BLOCK_SIZES, CODEC_NAMES, PackedTensor, decode, padded_length
-from golden import pack as golden_pack
-
+from .. import BLOCK_SIZES, CODEC_NAMES, PackedTensor, decode, padded_length
+from .. import pack as golden_pack
 from .errors import ContainerError, WeightsError
 from .stfile import DTYPES, SafetensorsReader, SafetensorsWriter
 from .ternary import LAYOUTS, MODES, TernaryTensor, expected_scale_shape

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from golden import decode, encode
+from .. import decode, encode
 
 __all__ = ["QK", "TYPE_SIZE", "BPW", "tq_to_trits", "trits_to_tq"]
 

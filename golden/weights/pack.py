@@ -21,8 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 from tqdm import tqdm
 
-from golden import check_trits
-
+from .. import check_trits
 from .absmean import absmean_ternarize
 from .container import ContainerWriter, Entry
 from .errors import WeightsError

@@ -29,7 +29,7 @@ from amaranth.hdl import Array, C, Cat, Elaboratable, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
-import golden
+from tritpack import golden
 
 __all__ = ["ARITH_CODECS", "ArithByteDecoder", "arith_codec"]
 

@@ -10,8 +10,8 @@ import resource
 import time
 from pathlib import Path
 
-from golden.fileio import write_atomic
-from golden.lut_io import resolve_codec
+from tritpack.golden.fileio import write_atomic
+from tritpack.golden.lut_io import resolve_codec
 
 from . import LANES
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from . import LANES
+from .. import LANES
 
 __all__ = ["register_synth", "register_timing"]
 
@@ -33,18 +33,18 @@ def _engine_args(p, default_lanes: int) -> None:
 
 
 def _check_impl(impl: str) -> None:
-    from .lane import IMPLS
+    from ..lanes.lane import IMPLS
 
     if impl not in IMPLS:
         raise ValueError(f"--impl must be one of {', '.join(IMPLS)}, not {impl!r}")
 
 
 def _run_synth(args) -> int:
-    from golden.lut_io import resolve_codec
+    from tritpack.golden.lut_io import resolve_codec
 
+    from ..verilog import generate_verilog
     from .designs import ENGINE_TOP, lane_verilog, naive_rom_verilog
     from .synth import format_table, synthesize
-    from .verilog import generate_verilog
 
     codec = resolve_codec(args.codec)
     _check_impl(args.impl)
@@ -76,7 +76,7 @@ def _run_synth(args) -> int:
 
 
 def _run_timing(args) -> int:
-    from golden.lut_io import resolve_codec
+    from tritpack.golden.lut_io import resolve_codec
 
     from .timing import run_timing
 

@@ -40,10 +40,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .blocks import LINE_BYTES, pack
-from .codec import check_trits, decode
-from .lut import CODEC_NAMES, TRITS_PER_BYTE, get_lut, tuple_index
-from .lut_io import to_hex
+from ..blocks import LINE_BYTES, pack
+from ..codec import check_trits, decode
+from ..lut import CODEC_NAMES, TRITS_PER_BYTE, get_lut, tuple_index
+from ..lut_io import to_hex
 
 __all__ = [
     "FORMAT_VERSION", "LANES", "DISTRIBUTIONS", "DATA_FILES", "MANIFEST",

@@ -15,7 +15,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 
-import golden
+from tritpack import golden
 
 __all__ = ["run_synth_bench", "run_verilog_bench"]
 
@@ -38,9 +38,9 @@ def run_verilog_bench(quick: bool = False) -> str:
     quick : bool
         Only lanes 1 and 8, codec standard (a smoke test).
     """
+    from ..lanes.lane import IMPLS
+    from ..verilog import generate_verilog
     from .designs import ENGINE_TOP
-    from .lane import IMPLS
-    from .verilog import generate_verilog
 
     lanes_list = (1, 8) if quick else (1, 8, 64)
     rows = []
@@ -291,9 +291,9 @@ def run_synth_bench(quick: bool = False) -> str:
         iCE40 and generic only, codec standard, a one-lane place-and-route
         (proves the flow works; no figure to quote).
     """
+    from ..verilog import generate_verilog
     from .designs import ENGINE_TOP
     from .synth import synthesize
-    from .verilog import generate_verilog
 
     start = time.perf_counter()
     timeout = 120.0 if quick else 600.0

@@ -19,8 +19,8 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-from golden import CODEC_NAMES, vectors
-from golden.cli import CliError
+from tritpack.golden import CODEC_NAMES, vectors
+from tritpack.cli import CliError
 
 __all__ = ["register_vectors", "generate", "run", "Written"]
 
@@ -124,7 +124,7 @@ def generate(spec: vectors.VectorSpec, out, input_file=None, registered: bool = 
         When ``out`` may not be replaced or cannot be written.
     """
     from .testbench import IDLE_PERCENT, STALL_PERCENT, TB_NAME, generate_testbench
-    from .verilog import generate_verilog
+    from ..verilog import generate_verilog
 
     # Check everything before the slow part (the engine's Verilog).
     spec.check(from_file=input_file is not None)

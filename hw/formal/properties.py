@@ -39,10 +39,10 @@ from amaranth.hdl import (
 )
 from amaranth.lib import wiring
 
-import golden
+from tritpack import golden
 
-from .decoder import LINE_BITS, TernaryDecoder, engine_latency, input_layout
-from .lane import LaneDecoder
+from ..decoder import LINE_BITS, TernaryDecoder, engine_latency, input_layout
+from ..lanes.lane import LaneDecoder
 
 __all__ = [
     "CHECKS", "COVERS", "MUTANTS", "DecoderHarness", "LaneHarness", "Mutant",

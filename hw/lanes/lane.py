@@ -17,11 +17,11 @@ from amaranth.hdl import C, Elaboratable, Module
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
+from tritpack.golden import lut_io
 
-import golden
-from golden import lut_io
+from tritpack import golden
 
-from .lanes.arith import ArithByteDecoder, arith_codec
+from .arith import ArithByteDecoder, arith_codec
 
 __all__ = ["IMPLS", "TRIT_BITS", "InvalidFlags", "LaneDecoder", "rom_rows"]
 

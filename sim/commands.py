@@ -11,8 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
-import golden
-from golden.cli import CliError
+from tritpack import golden
+from tritpack.cli import CliError
 
 __all__ = ["load_lines", "register_regress", "register_sim"]
 

@@ -12,15 +12,14 @@ import math
 import os
 from pathlib import Path
 
-from golden import BLOCK_SIZES, CODEC_NAMES
-
-from .weights.container import Container
-from .weights.errors import WeightsError
-from .weights.pack import pack_file, plan
-from .weights.report import human_bytes, size_report
-from .weights.sources import open_source
-from .weights.stfile import SafetensorsReader
-from .weights.transcode import TARGETS, UNPACK_DTYPES, to_gguf, to_hf, to_unpacked
+from .. import BLOCK_SIZES, CODEC_NAMES
+from .container import Container
+from .errors import WeightsError
+from .pack import pack_file, plan
+from .report import human_bytes, size_report
+from .sources import open_source
+from .stfile import SafetensorsReader
+from .transcode import TARGETS, UNPACK_DTYPES, to_gguf, to_hf, to_unpacked
 
 __all__ = ["register_pack", "register_unpack", "register_info", "register_transcode"]
 

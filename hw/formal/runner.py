@@ -26,9 +26,9 @@ from pathlib import Path
 
 from amaranth.back import rtlil
 
-import golden
+from tritpack import golden
 
-from .lane import IMPLS
+from ..lanes.lane import IMPLS
 from .properties import CHECKS, MUTANTS, DecoderHarness, LaneHarness
 
 __all__ = ["BUILD_DIR", "DEPTH", "Job", "Result", "all_jobs", "main", "quick_jobs", "run"]

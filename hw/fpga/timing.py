@@ -148,7 +148,7 @@ def run_timing(lanes=8, target="ice40", codec="standard", impl="rom", registered
     if not mhz > 0:
         raise ValueError(f"clock constraint must be a positive frequency in MHz, not {mhz!r}")
     if design == "engine":
-        from .verilog import generate_verilog
+        from ..verilog import generate_verilog
 
         text = timing_harness(generate_verilog(lanes, codec, registered, ENGINE_TOP, impl=impl,
                                                pipelined=pipelined), lanes)

@@ -18,9 +18,9 @@ the ``SEED`` parameter), ``+idle=PCT`` and ``+stall=PCT`` (0..99, default 25),
 
 from __future__ import annotations
 
-from golden.vectors import LANES, MAX_SEED
+from tritpack.golden.vectors import LANES, MAX_SEED
 
-from .verilog import MODULE_NAME_RE
+from ..verilog import MODULE_NAME_RE
 
 __all__ = ["generate_testbench", "TB_NAME", "IDLE_PERCENT", "STALL_PERCENT"]
 

@@ -61,9 +61,9 @@ def lint_verilog(text: str, top: str, timeout: float = 300.0) -> list[str]:
 
 def configurations(lanes=DEFAULT_LANES):
     """Every (lanes, codec, registered, impl, pipelined) combination to lint."""
-    import golden
+    from tritpack import golden
 
-    from .lane import IMPLS
+    from ..lanes.lane import IMPLS
 
     return list(itertools.product(lanes, golden.CODEC_NAMES, (False, True), IMPLS,
                                   (False, True)))
@@ -78,13 +78,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="lane counts to lint (default 1 8 64)")
     args = parser.parse_args(argv)
 
+    from ..verilog import generate_verilog
     from .designs import ENGINE_TOP
-    from .verilog import generate_verilog
 
     try:
         _verilator()
     except OSError as exc:
-        print(f"hw.lint: error: {exc}", file=sys.stderr)
+        print(f"tritpack.hw.fpga.lint: error: {exc}", file=sys.stderr)
         return 2
     failed = 0
     for lanes, codec, registered, impl, pipelined in configurations(args.lanes):

