@@ -23,6 +23,10 @@ __all__ = [
 ]
 
 LINE_BYTES = 64
+
+#: Byte lanes a line can be delivered in: the powers of two that divide a line
+#: (the engine's ``lanes``, the vectors' transfer width).
+LANES = tuple(1 << k for k in range(LINE_BYTES.bit_length()) if LINE_BYTES % (1 << k) == 0)
 BLOCK_SIZES = (320, 640)
 
 

@@ -36,12 +36,16 @@ import numpy as np
 from .lut import CODEC_NAMES, NUM_TUPLES, TRITS_PER_BYTE, Lut, all_tuples, get_lut, tuple_index
 
 __all__ = [
-    "ROW_BITS", "EXPORT_FORMATS", "lut_rows", "rows_to_trits", "export_lut",
+    "ROW_BITS", "TRIT_BITS", "EXPORT_FORMATS", "lut_rows", "rows_to_trits", "export_lut",
     "to_hex", "to_valid", "to_json", "to_c_header",
     "parse_lut_hex", "parse_lut_json", "load_lut", "resolve_codec",
 ]
 
-ROW_BITS = 2 * TRITS_PER_BYTE  # 10
+#: Bits per decoded trit in a ROM row and on the engine's output: two's complement,
+#: +1 = 01, 0 = 00, -1 = 11.
+TRIT_BITS = 2
+
+ROW_BITS = TRIT_BITS * TRITS_PER_BYTE  # 10
 #: 2-bit two's complement field of each trit value, and back.
 _FIELD = {1: 0b01, 0: 0b00, -1: 0b11}
 _FIELD_TRIT = {0b01: 1, 0b00: 0, 0b11: -1}

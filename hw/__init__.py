@@ -1,13 +1,23 @@
-"""tritpack hardware: the streaming decode engine in Amaranth and its Verilog.
+"""tritpack hardware: the streaming decode engine in Amaranth, its Verilog, the FPGA flow.
 
-:mod:`hw.decoder` holds :class:`~hw.decoder.TernaryDecoder`, :mod:`hw.lane` the
-byte-lane decoders it is built from, :mod:`hw.verilog` the Verilog generation
-with AXI4-Stream port names, :mod:`hw.cli` the ``tritpack verilog`` command.
-Importing :mod:`hw` itself does not import Amaranth, so that the command line
-starts fast.
+:mod:`.decoder`
+    :class:`~.decoder.TernaryDecoder`, the engine (64-byte lines in, trits out).
+:mod:`.lanes`
+    The byte-lane decoders the engine is built from (``impl="rom"``, ``"arith"``).
+:mod:`.verilog`
+    Verilog generation with AXI4-Stream port names; :mod:`.commands` is
+    ``tritpack verilog``.
+:mod:`.fpga`
+    Synthesis, place-and-route, Verilator lint and their benchmarks.
+:mod:`.formal`
+    The formal proofs (SymbiYosys); ``python -m tritpack.hw.formal``.
+:mod:`.vectors`
+    The plain Verilog testbench written beside golden vectors (``tritpack vectors``).
+
+Importing :mod:`tritpack.hw` itself does not import Amaranth, so that the
+command line starts fast and lists every command without the ``hw`` extra.
 """
 
-__all__ = ["LANES"]
+from tritpack.golden import LANES
 
-#: Supported numbers of byte lanes of the engine (bytes decoded per clock).
-LANES = (1, 2, 4, 8, 16, 32, 64)
+__all__ = ["LANES"]

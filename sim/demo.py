@@ -18,13 +18,13 @@ import time
 
 import numpy as np
 from tqdm import tqdm
+
+from tritpack import golden
 from tritpack.golden.weights.absmean import absmean_ternarize
 from tritpack.golden.weights.errors import WeightsError
 from tritpack.golden.weights.pack import plan, ternarize
 from tritpack.golden.weights.report import TensorSize, human_bytes, size_report
 from tritpack.golden.weights.sources import open_source
-
-from tritpack import golden
 
 from .stream import stream_lines
 

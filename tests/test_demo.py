@@ -1,10 +1,10 @@
 """``tritpack demo``: the end-to-end run in quick mode, and its verdict logic."""
 
 import numpy as np
-from tritpack.sim import demo
-from tritpack.sim.stream import StreamResult
 
 from tritpack.cli import main
+from tritpack.sim import demo
+from tritpack.sim.stream import StreamResult
 
 
 def test_quick_demo_passes_in_icarus(capsys):

@@ -9,10 +9,10 @@ known to bite.  ``python -m hw.formal`` runs every instance and mutant.
 from __future__ import annotations
 
 import pytest
-from tritpack.hw.formal.properties import CHECKS, COVERS, MUTANTS, golden_rows, swapped_lut
-from tritpack.hw.formal.runner import Job, _check_names, _parse, all_jobs, quick_jobs, run
 
 from tritpack import golden
+from tritpack.hw.formal.properties import CHECKS, COVERS, MUTANTS, golden_rows, swapped_lut
+from tritpack.hw.formal.runner import Job, _check_names, _parse, all_jobs, quick_jobs, run
 
 
 def _id(job: Job) -> str:
@@ -108,6 +108,7 @@ def test_every_check_runs_on_every_instance_and_latency():
 @pytest.mark.parametrize("pipelined", [False, True])
 def test_lemma_registers_found(pipelined):
     from amaranth.hdl import Fragment
+
     from tritpack.hw.decoder import TernaryDecoder
     from tritpack.hw.formal.properties import elaborate_probed
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tritpack.golden import lut_io
 
 from tritpack import golden
+from tritpack.golden import lut_io
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "FORMAT.md"
 TEXT = DOC.read_text(encoding="utf-8")

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tritpack.golden.lut import Lut
 
 from tritpack import golden
+from tritpack.golden.lut import Lut
 
 PADDING_CASES = [0, 1, 319, 320, 321, 639, 640, 641]
 

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tritpack.golden import commands, lut_io
 
 from tritpack import golden
 from tritpack.cli import main
+from tritpack.golden import commands, lut_io
 
 TRITPACK = [sys.executable, "-m", "tritpack.cli"]
 

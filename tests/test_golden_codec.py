@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from tritpack.golden import kernels
-from tritpack.golden.lut import Lut, tuple_index
 
 from tritpack import golden
+from tritpack.golden import kernels
+from tritpack.golden.lut import Lut, tuple_index
 
 CODECS = list(golden.CODEC_NAMES)
 

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from tritpack.golden import kernels
-from tritpack.golden.lut import all_tuples
 
 from tritpack import golden
+from tritpack.golden import kernels
+from tritpack.golden.lut import all_tuples
 
 
 def test_hash_multiplier_is_perfect_and_ignores_junk_bytes():

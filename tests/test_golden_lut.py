@@ -5,9 +5,9 @@ import math
 
 import numpy as np
 import pytest
-from tritpack.golden.lut import Lut, all_tuples, tuple_index
 
 from tritpack import golden
+from tritpack.golden.lut import Lut, all_tuples, tuple_index
 
 ALL_TUPLES = list(itertools.product((-1, 0, 1), repeat=5))  # (t0, .., t4)
 

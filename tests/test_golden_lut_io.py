@@ -1,14 +1,13 @@
 """LUT exports (hex rows, validity, JSON, C) and loading custom LUTs, with malformed files."""
 
 import json
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
-from tritpack.golden import lut_io
 
 from tritpack import golden
+from tritpack.golden import lut_io
 
 FIELD = {1: 0b01, 0: 0b00, -1: 0b11}
 
@@ -62,7 +61,7 @@ def test_hex_export(codec):
     assert valid == ["1" if v else "0" for v in lut.valid]
 
 
-@pytest.mark.skipif(shutil.which("iverilog") is None, reason="iverilog not installed")
+@pytest.mark.needs_iverilog
 def test_hex_export_reads_with_readmemh(tmp_path):
     (tmp_path / "lut.hex").write_text(lut_io.to_hex("tq1"))
     (tmp_path / "valid.hex").write_text(lut_io.to_valid("tq1"))
@@ -87,7 +86,7 @@ def test_json_export(codec):
     assert doc["table"] == [lut.trits[c].tolist() if lut.valid[c] else None for c in range(256)]
 
 
-@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+@pytest.mark.needs_cc
 def test_c_header_compiles_and_holds_the_tables(tmp_path):
     (tmp_path / "lut.h").write_text(lut_io.to_c_header("tq1"))
     (tmp_path / "main.c").write_text("""

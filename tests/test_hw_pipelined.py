@@ -12,16 +12,16 @@ Verilog of pipelined configurations and the CLI's ``--pipelined``.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 
 import pytest
-from test_hw_decoder import LINE, ref_decode, rtl_run, transfers
-from tritpack.hw.decoder import TernaryDecoder
-from tritpack.hw.verilog import generate_verilog
 
 from tritpack import golden
 from tritpack.cli import main as tritpack
+from tritpack.hw.decoder import TernaryDecoder
+from tritpack.hw.verilog import generate_verilog
+
+from utils import LINE, ref_decode, rtl_run, transfers
 
 
 def engine(lanes, codec="standard", registered=False, impl="rom"):
@@ -67,8 +67,8 @@ def test_invalid_first_and_last_beat(lanes):
 # --- Verilog ---------------------------------------------------------------------------
 
 
-@pytest.mark.skipif(shutil.which("iverilog") is None or shutil.which("verilator") is None,
-                    reason="iverilog or verilator not installed (make tools)")
+@pytest.mark.needs_iverilog
+@pytest.mark.needs_verilator
 @pytest.mark.parametrize(("lanes", "registered", "impl"),
                          [(1, True, "rom"), (8, False, "arith"), (64, True, "arith"),
                           (64, False, "rom")])

@@ -9,24 +9,21 @@ from __future__ import annotations
 import functools
 import re
 import resource
-import shutil
 import subprocess
 import time
 
 import numpy as np
 import pytest
-from tritpack.golden import lut_io
-from tritpack.hw.verilog import generate_verilog
 
 from tritpack import golden
 from tritpack.cli import main as tritpack
+from tritpack.golden import lut_io
+from tritpack.hw.verilog import generate_verilog
 
 VARIANTS = [pytest.param(False, id="unreg"), pytest.param(True, id="reg")]
 
-needs_iverilog = pytest.mark.skipif(shutil.which("iverilog") is None,
-                                    reason="iverilog not installed (make tools)")
-needs_verilator = pytest.mark.skipif(shutil.which("verilator") is None,
-                                     reason="verilator not installed (make tools)")
+needs_iverilog = pytest.mark.needs_iverilog
+needs_verilator = pytest.mark.needs_verilator
 
 
 @functools.cache

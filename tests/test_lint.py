@@ -1,17 +1,15 @@
 """Verilator lint of the generated engine (the full matrix is `python -m hw.lint`)."""
 
-import shutil
 
 import pytest
+
+from tritpack import golden
 from tritpack.hw.fpga.designs import ENGINE_TOP
 from tritpack.hw.fpga.lint import configurations, lint_verilog, main
 from tritpack.hw.lanes.lane import IMPLS
 from tritpack.hw.verilog import generate_verilog
 
-from tritpack import golden
-
-pytestmark = pytest.mark.skipif(shutil.which("verilator") is None,
-                                reason="verilator not installed (make tools)")
+pytestmark = pytest.mark.needs_verilator
 
 
 @pytest.mark.parametrize("registered", [False, True])

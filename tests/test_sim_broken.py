@@ -6,6 +6,7 @@ it and must fail with the expected message.
 """
 
 import pytest
+
 from tritpack.hw.verilog import generate_verilog
 from tritpack.sim.runner import Variant, build, node_build_dir, run
 

@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from tritpack.sim.reference import expected_transfers, line_ints, transfer_trits
-from tritpack.sim.stimulus import exhaustive_lines, invalid_lines, weight_lines
 
 from tritpack import golden
+from tritpack.sim.reference import expected_transfers, line_ints, transfer_trits
+from tritpack.sim.stimulus import exhaustive_lines, invalid_lines, weight_lines
 
 
 def _line(first_bytes, fill=0):

@@ -7,6 +7,7 @@ run, ``WAVES=1`` records an FST per test function under the node's build dir.
 """
 
 import pytest
+
 from tritpack.sim.coverage import coverage_summary
 from tritpack.sim.runner import build, node_build_dir, regression_variants, run
 

@@ -5,12 +5,12 @@ import re
 
 import numpy as np
 import pytest
-from tritpack.hw.fpga import designs
-from tritpack.hw.fpga.synth import classify, parse_stat, synthesize
-from tritpack.hw.fpga.timing import parse_report
 
 from tritpack import golden
 from tritpack.cli import main
+from tritpack.hw.fpga import designs
+from tritpack.hw.fpga.synth import classify, parse_stat, synthesize
+from tritpack.hw.fpga.timing import parse_report
 
 
 @pytest.mark.parametrize("target, cell, category", [

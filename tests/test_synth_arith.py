@@ -4,10 +4,10 @@
 import numpy as np
 import pytest
 from amaranth.sim import Simulator
-from tritpack.hw.lanes.arith import ArithByteDecoder
-from tritpack.hw.lanes.lane import LaneDecoder
 
 from tritpack import golden
+from tritpack.hw.lanes.arith import ArithByteDecoder
+from tritpack.hw.lanes.lane import LaneDecoder
 
 
 def ref_row(lut, code):

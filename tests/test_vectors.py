@@ -12,10 +12,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tritpack.golden import vectors
 
 from tritpack import golden
 from tritpack.cli import main
+from tritpack.golden import vectors
 
 
 def _spec(**kw):

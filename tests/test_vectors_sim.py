@@ -19,7 +19,7 @@ import pytest
 from tritpack import golden
 from tritpack.cli import main
 
-pytestmark = pytest.mark.skipif(shutil.which("iverilog") is None, reason="needs iverilog")
+pytestmark = pytest.mark.needs_iverilog
 
 LINES = 120
 _CACHE: dict = {}

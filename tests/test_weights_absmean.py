@@ -3,6 +3,7 @@
 import ml_dtypes
 import numpy as np
 import pytest
+
 from tritpack.golden.weights.absmean import EPS, absmean_ternarize
 
 

@@ -9,11 +9,12 @@ import numpy as np
 import pytest
 from gguf import GGMLQuantizationType as Q
 from safetensors.numpy import load_file, save_file
-from test_weights_container import write_gguf as write_tensors_gguf
+
+from tritpack.cli import main
 from tritpack.golden.weights.hf_bitnet import hf_pack
 from tritpack.golden.weights.stfile import SafetensorsReader
 
-from tritpack.cli import main
+from utils import write_gguf as write_tensors_gguf
 
 RNG = np.random.default_rng(11)
 

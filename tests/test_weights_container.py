@@ -14,31 +14,15 @@ import numpy as np
 import pytest
 from gguf import GGMLQuantizationType as Q
 from safetensors.numpy import load_file, save_file
+
+from tritpack import golden
 from tritpack.golden.weights import Container, ContainerError, WeightsError, pack_file
 from tritpack.golden.weights.absmean import absmean_ternarize
 from tritpack.golden.weights.hf_bitnet import hf_pack
 
-from tritpack import golden
+from utils import write_gguf
 
 RNG = np.random.default_rng(2024)
-
-
-def write_gguf(path, tensors, arch="llama", metadata=None, alignment=None):
-    """tensors: name -> (float array, GGML type or None for plain); metadata(writer) adds keys."""
-    w = gguf.GGUFWriter(path, arch)
-    if metadata is not None:
-        metadata(w)
-    if alignment:
-        w.add_custom_alignment(alignment)
-    for name, (arr, qtype) in tensors.items():
-        if qtype is None:
-            w.add_tensor(name, arr)
-        else:
-            w.add_tensor(name, gguf.quants.quantize(arr, qtype), raw_dtype=qtype)
-    w.write_header_to_file()
-    w.write_kv_data_to_file()
-    w.write_tensors_to_file()
-    w.close()
 
 
 def ternary_with_block_scales(rows, cols, rng=RNG):

@@ -8,6 +8,7 @@ import gguf
 import numpy as np
 import pytest
 from gguf import GGMLQuantizationType as Q
+
 from tritpack.golden import decode
 from tritpack.golden.weights.gguf_tq import BPW, TYPE_SIZE, tq_to_trits, trits_to_tq
 from tritpack.golden.weights.hf_bitnet import hf_pack, hf_unpack

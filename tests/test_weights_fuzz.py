@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from safetensors.numpy import save_file
+
 from tritpack.golden.weights import Container, ContainerError, pack_file
 
 

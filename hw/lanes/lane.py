@@ -17,9 +17,9 @@ from amaranth.hdl import C, Elaboratable, Module
 from amaranth.lib import wiring
 from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
-from tritpack.golden import lut_io
 
 from tritpack import golden
+from tritpack.golden import lut_io
 
 from .arith import ArithByteDecoder, arith_codec
 
