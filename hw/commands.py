@@ -11,9 +11,8 @@ import time
 from pathlib import Path
 
 from tritpack.golden.fileio import write_atomic
-from tritpack.golden.lut_io import resolve_codec
 
-from . import LANES
+from .options import add_engine_options, engine_options
 
 __all__ = ["register_verilog"]
 
@@ -27,10 +26,10 @@ def _cpu_seconds() -> float:
 def _run(args) -> int:
     from .verilog import generate_verilog  # Amaranth is imported only when needed
 
-    codec = resolve_codec(args.codec)
+    options = engine_options(args)
+    codec = options["codec"]
     start, cpu = time.perf_counter(), _cpu_seconds()
-    text = generate_verilog(args.lanes, codec, args.registered, args.module_name,
-                            impl=args.impl, pipelined=args.pipelined)
+    text = generate_verilog(module_name=args.module_name, **options)
     elapsed, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
     args.output.parent.mkdir(parents=True, exist_ok=True)  # `make verilog` in a fresh clone
     write_atomic(args.output, text)
@@ -53,16 +52,7 @@ def register_verilog(subparsers) -> None:
         description="Generate the streaming decode engine as one Verilog module with "
         "AXI4-Stream ports (clk, rst, s_axis_*, m_axis_*, error).",
     )
-    p.add_argument("--lanes", type=int, default=64, choices=LANES, metavar="N",
-                   help="bytes decoded per clock: 1, 2, 4, 8, 16, 32 or 64 (default 64)")
-    p.add_argument("--codec", default="standard", metavar="standard|tq1|LUTFILE",
-                   help="codec name or a LUT file (default standard)")
-    p.add_argument("--registered", action="store_true",
-                   help="register ready too (AXI register slice): no combinational path")
-    p.add_argument("--pipelined", action="store_true",
-                   help="register the decoded output too: latency 2 clocks, higher Fmax")
-    p.add_argument("--impl", default="rom", metavar="IMPL",
-                   help="lane decoder implementation (default rom; see hw/lane.py)")
+    add_engine_options(p)
     p.add_argument("--module-name", default="ternary_decoder", metavar="NAME",
                    help="name of the Verilog module (default ternary_decoder)")
     p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.v",

@@ -10,44 +10,25 @@ from __future__ import annotations
 import argparse
 import json
 
-from .. import LANES
+from ..options import add_engine_options, engine_options
 
 __all__ = ["register_synth", "register_timing"]
 
 _TARGETS = ("ice40", "ecp5", "xilinx", "generic")
-_IMPLS_HELP = "lane decoder: rom (ROM in logic, any codec) or arith (standard, tq1)"
 
 
 def _engine_args(p, default_lanes: int) -> None:
-    p.add_argument("--lanes", type=int, default=default_lanes, choices=LANES, metavar="N",
-                   help=f"bytes decoded per clock: 1, 2, 4, 8, 16, 32 or 64 "
-                   f"(default {default_lanes})")
-    p.add_argument("--codec", default="standard", metavar="standard|tq1|LUTFILE",
-                   help="codec name or a LUT file (default standard)")
-    p.add_argument("--registered", action="store_true",
-                   help="the fully registered engine variant")
-    p.add_argument("--pipelined", action="store_true",
-                   help="the pipelined engine: output registered, latency 2")
-    p.add_argument("--impl", default="rom", metavar="IMPL", help=_IMPLS_HELP)
+    add_engine_options(p, lanes_default=default_lanes)
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
 
 
-def _check_impl(impl: str) -> None:
-    from ..lanes.lane import IMPLS
-
-    if impl not in IMPLS:
-        raise ValueError(f"--impl must be one of {', '.join(IMPLS)}, not {impl!r}")
-
-
 def _run_synth(args) -> int:
-    from tritpack.golden.lut_io import resolve_codec
-
     from ..verilog import generate_verilog
     from .designs import ENGINE_TOP, lane_verilog, naive_rom_verilog
     from .synth import format_table, synthesize
 
-    codec = resolve_codec(args.codec)
-    _check_impl(args.impl)
+    options = engine_options(args)
+    codec = options["codec"]
     variant = ("registered" if args.registered else "unregistered") + (
         ", pipelined" if args.pipelined else "")
     label = f"engine {args.impl}, {variant}"
@@ -76,12 +57,9 @@ def _run_synth(args) -> int:
 
 
 def _run_timing(args) -> int:
-    from tritpack.golden.lut_io import resolve_codec
-
     from .timing import run_timing
 
-    codec = resolve_codec(args.codec)
-    _check_impl(args.impl)
+    codec = engine_options(args)["codec"]
     r = run_timing(args.lanes, args.target, codec, args.impl, args.registered,
                    device=args.device, mhz=args.mhz, timeout=args.timeout, seed=args.seed,
                    pipelined=args.pipelined)

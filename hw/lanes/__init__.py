@@ -1,5 +1,105 @@
-"""Alternative byte decoders for :class:`hw.lane.LaneDecoder`.
+"""The byte-lane decoders of the engine, behind one registry.
 
-Each module holds one microarchitecture of the per-byte decode (8-bit code in,
-five 2-bit trits and an invalid flag out); see :mod:`hw.lanes.arith`.
+A lane decoder turns ``lanes`` byte codes into five 2-bit trits each and flags
+the invalid codes, combinationally (see :class:`.lane.LaneDecoder`, the one
+interface the engine sees).  Each implementation is a module of this package
+holding a component class with that interface:
+
+``rom``
+    :mod:`.rom`: one 256-row ROM shared by all lanes, any codec.
+``arith``
+    :mod:`.arith`: nibble tables and a ternary adder per lane, ``standard``
+    and ``tq1`` only.
+
+:data:`REGISTRY` maps each name to a :class:`LaneImpl`; :data:`IMPLS` lists
+the names, the default first.  Importing this package does not import
+Amaranth (the command line lists the choices without it): an implementation's
+module is imported by :meth:`LaneImpl.load`.
 """
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from tritpack import golden
+
+__all__ = ["IMPLS", "REGISTRY", "LaneImpl", "check_impl"]
+
+
+@dataclass(frozen=True)
+class LaneImpl:
+    """One lane decoder implementation.
+
+    Members
+    -------
+    name : str
+        The ``impl=`` value that selects it.
+    module : str
+        Its module in this package; it holds the component class ``cls_name``,
+        built as ``cls(lanes, lut)`` with the members of
+        :class:`.lane.LaneDecoder` (``codes``, ``trits``, ``invalid``).
+    cls_name : str
+        The component class.
+    codecs : tuple of str or None
+        The codecs it can build (a LUT equal to one of them is accepted too);
+        None for any LUT.
+    reads_memory : bool
+        Its outputs are read ports of an Amaranth ``Memory``.
+    summary : str
+        One line for ``--help``.
+    """
+
+    name: str
+    module: str
+    cls_name: str
+    codecs: tuple[str, ...] | None
+    reads_memory: bool
+    summary: str
+
+    def load(self) -> type:
+        """The component class (imports Amaranth)."""
+        return getattr(importlib.import_module(f"{__name__}.{self.module}"), self.cls_name)
+
+
+#: Lane decoder implementations: name -> :class:`LaneImpl`; the first is the default.
+REGISTRY = {
+    "rom": LaneImpl("rom", "rom", "RomLanes", None, True,
+                    "one ROM in logic shared by all lanes, any codec"),
+    "arith": LaneImpl("arith", "arith", "ArithLanes", ("standard", "tq1"), False,
+                      "nibble tables and a ternary adder per lane, codecs standard and tq1"),
+}
+
+#: The names of :data:`REGISTRY`, the default first.
+IMPLS = tuple(REGISTRY)
+
+
+def check_impl(impl, codec="standard") -> LaneImpl:
+    """The implementation named ``impl``, checked to build ``codec``.
+
+    Raises
+    ------
+    ValueError
+        For an unknown ``impl``, or a codec the implementation cannot build.
+    """
+    if impl not in REGISTRY:
+        raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
+    entry = REGISTRY[impl]
+    if entry.codecs is not None and same_codec(codec, entry.codecs) is None:
+        lut = golden.get_lut(codec)
+        any_lut = next(n for n, e in REGISTRY.items() if e.codecs is None)
+        raise ValueError(
+            f"impl {impl!r} supports the codecs {', '.join(entry.codecs)}, not {lut.name!r}; "
+            f"use impl {any_lut!r} for a custom LUT"
+        )
+    return entry
+
+
+def same_codec(codec, names) -> str | None:
+    """The first of the built-in codecs ``names`` whose table equals ``codec``'s, or None."""
+    lut = golden.get_lut(codec)
+    for name in names:
+        ref = golden.get_lut(name)
+        if (lut.trits == ref.trits).all() and (lut.valid == ref.valid).all():
+            return name
+    return None

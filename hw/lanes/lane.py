@@ -21,6 +21,7 @@ from amaranth.lib.wiring import In, Out
 from tritpack import golden
 from tritpack.golden import lut_io
 
+from . import IMPLS
 from .arith import ArithByteDecoder, arith_codec
 
 __all__ = ["IMPLS", "TRIT_BITS", "InvalidFlags", "LaneDecoder", "rom_rows"]
@@ -28,8 +29,6 @@ __all__ = ["IMPLS", "TRIT_BITS", "InvalidFlags", "LaneDecoder", "rom_rows"]
 #: Bits per decoded trit: 2-bit two's complement, +1 = 01, 0 = 00, -1 = 11.
 TRIT_BITS = 2
 
-#: Lane decoder implementations, the first one is the default.
-IMPLS = ("rom", "arith")
 
 
 def rom_rows(codec="standard") -> list[int]:
