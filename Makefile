@@ -4,9 +4,10 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv tools test demo bench verilog vectors lint regress formal clean
+.PHONY: venv tools test test-fast check-wheel demo bench verilog vectors lint regress formal clean
 
-# The venv is rebuilt only when pyproject.toml changes (idempotent).
+# The venv holds the project installed editable with every extra; it is rebuilt
+# only when pyproject.toml changes (idempotent).
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
@@ -20,29 +21,41 @@ tools:
 	@./scripts/ensure-apt-tool iverilog iverilog
 	@./scripts/ensure-apt-tool verilator verilator
 
-# Lint and a quick benchmark run (proves `make bench` works; asserts nothing
-# about speed) come first, so the last lines printed are pytest's summary.
-test: venv tools lint
-	$(BIN)/tritpack bench all --quick -o build/PERFORMANCE-quick.md
+# Lint, a quick benchmark run (proves `make bench` works; asserts nothing about
+# speed) and the built wheel in fresh venvs come first, so the last lines
+# printed are pytest's summary.
+test: venv tools lint check-wheel
+	@mkdir -p build
+	$(BIN)/tritpack bench all --quick -o build/PERFORMANCE-quick.md --force
 	$(BIN)/python -m pytest -n auto -q
+
+# The suite without the tests marked slow.
+test-fast: venv tools
+	$(BIN)/python -m pytest -n auto -q -m "not slow"
+
+# The wheel as a user gets it: fresh venvs, outside the checkout (scripts/check_wheel.py).
+check-wheel: venv
+	$(BIN)/python scripts/check_wheel.py
 
 demo: venv tools
 	$(BIN)/tritpack demo
 
 bench: venv tools
-	$(BIN)/tritpack bench all
+	$(BIN)/tritpack bench all -o docs/PERFORMANCE.md --force
 
 clean:
 	rm -rf build out .pytest_cache
 
 verilog: venv
-	$(BIN)/tritpack verilog --lanes 64 --codec standard -o build/ternary_decoder.v
+	@mkdir -p build
+	$(BIN)/tritpack verilog --lanes 64 --codec standard -o build/ternary_decoder.v --force
 
 vectors: venv tools
+	@mkdir -p build
 	$(BIN)/tritpack vectors --lines 1000 --lanes 64 --invalid-rate 0.001 -o build/vectors --force
 
 lint: venv tools
-	$(BIN)/ruff check golden hw sim tests
+	$(BIN)/ruff check tritpack golden hw sim tests scripts
 	$(BIN)/python -m tritpack.hw.fpga.lint
 
 regress: venv tools

@@ -6,11 +6,12 @@ group, so each package adds its own (``golden`` never imports ``hw`` or
 subparser whose ``func(args) -> int`` runs the command.  A plugin module imports
 only the standard library and :mod:`tritpack.golden` at load time; what needs
 an optional extra (Amaranth, cocotb, the FPGA tools) is imported inside
-``func``, so every subcommand is listed and has ``--help`` whatever is installed.
+``func``, so that every subcommand has its ``--help`` whatever is installed.
 
-A plugin that cannot be loaded is a broken installation and stops the command
-line with that error.  A command that needs a missing extra stops with one line
-naming the ``pip install`` to run (:data:`EXTRA_OF_MODULE`).  Errors a user can
+A command that needs a missing extra (:data:`EXTRA_OF_MODULE`) stops with one
+line naming the ``pip install`` to run, whether the plugin module itself or the
+command needs it; a plugin that fails to load for any other reason is a broken
+installation and stops the command line with that error.  Errors a user can
 act on are raised as :class:`CliError` (or ValueError, TypeError, OSError) and
 printed as one line, with exit status 2; so are usage errors.
 """
@@ -63,8 +64,25 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"tritpack {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for ep in sorted(entry_points(group="tritpack.commands"), key=lambda e: e.name):
-        ep.load()(subparsers)  # a plugin that fails to load is a broken install: say so
+        try:
+            register = ep.load()
+        except ModuleNotFoundError as exc:
+            extra = missing_extra(exc)
+            if extra is None:
+                raise  # not an optional dependency: a broken install, say so
+            p = subparsers.add_parser(ep.name, help=f"(needs the '{extra}' extra: "
+                                      f"pip install 'tritpack[{extra}]')")
+            p.set_defaults(func=_needs_extra(exc))
+            continue
+        register(subparsers)
     return parser
+
+
+def _needs_extra(exc: ModuleNotFoundError):
+    def run(args):
+        raise exc
+
+    return run
 
 
 def _terminate(signum, frame):
