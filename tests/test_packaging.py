@@ -1,0 +1,125 @@
+"""The package as installed: its package list, its import names, its version, and
+how the command line treats a plugin whose extra is missing.
+
+The built wheel itself is exercised in fresh venvs by ``make check-wheel``
+(scripts/check_wheel.py), which ``make test`` runs.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+import tempfile
+import tomllib
+import zipfile
+from importlib.metadata import EntryPoint, version
+from pathlib import Path
+
+import pytest
+
+import tritpack
+from tritpack import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
+#: Folder of each top-level package in the source tree.
+FOLDERS = {"tritpack": "tritpack", "tritpack.golden": "golden", "tritpack.hw": "hw",
+           "tritpack.sim": "sim"}
+BARE_IMPORT = re.compile(r"^\s*(?:import|from)\s+(golden|hw|sim)(?:\.|\s|$)", re.M)
+
+
+def source_packages() -> list[str]:
+    found = []
+    for name, folder in FOLDERS.items():
+        for init in sorted((ROOT / folder).rglob("__init__.py")):
+            rel = init.parent.relative_to(ROOT / folder)
+            found.append(".".join([name, *rel.parts]))
+    return sorted(found)
+
+
+def test_every_package_is_listed_and_mapped():
+    setuptools = PYPROJECT["tool"]["setuptools"]
+    assert sorted(setuptools["packages"]) == source_packages()
+    assert setuptools["package-dir"] == FOLDERS
+
+
+def test_no_bare_top_level_imports():
+    # The folders install as tritpack.golden, .hw, .sim: `import golden` would only
+    # work from a checkout.  (Relative imports inside a package are fine.)
+    offenders = []
+    for folder in ("tritpack", "golden", "hw", "sim", "tests", "scripts"):
+        for path in sorted((ROOT / folder).rglob("*.py")):
+            for m in BARE_IMPORT.finditer(path.read_text()):
+                line = path.read_text().count("\n", 0, m.start()) + 1
+                offenders.append(f"{path.relative_to(ROOT)}:{line}: {m.group(0).strip()}")
+    assert offenders == []
+
+
+def test_bare_import_rule_catches_an_offender():
+    assert BARE_IMPORT.search("import golden\n")
+    assert BARE_IMPORT.search("    from hw.decoder import TernaryDecoder\n")
+    assert not BARE_IMPORT.search("from tritpack import golden\nimport hwloc\n")
+
+
+def test_version():
+    assert tritpack.__version__ == version("tritpack") == PYPROJECT["project"]["version"]
+    out = subprocess.run([sys.executable, "-m", "tritpack", "--version"], capture_output=True,
+                         text=True, check=True)
+    assert out.stdout.strip() == f"tritpack {tritpack.__version__}"
+
+
+def test_every_extra_named_by_the_cli_exists():
+    extras = set(PYPROJECT["project"]["optional-dependencies"])
+    assert set(cli.EXTRA_OF_MODULE.values()) <= extras
+
+
+def test_plugin_needing_a_missing_extra_is_listed_and_says_which(monkeypatch, capsys):
+    tmp_module(monkeypatch, "_tritpack_good", "def register(sub):\n"
+               "    sub.add_parser('good', help='fine').set_defaults(func=lambda args: 0)\n")
+    tmp_module(monkeypatch, "_tritpack_needy", "import amaranth\n")
+    monkeypatch.setitem(sys.modules, "amaranth", None)  # import amaranth -> ModuleNotFoundError
+    eps = [EntryPoint("good", "_tritpack_good:register", "tritpack.commands"),
+           EntryPoint("needy", "_tritpack_needy:register", "tritpack.commands")]
+    monkeypatch.setattr(cli, "entry_points", lambda group: eps)
+    assert "needs the 'hw' extra" in cli.build_parser().format_help()
+    assert cli.main(["needy"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["tritpack needy: needs the 'hw' extra (amaranth is not installed): "
+                   "pip install 'tritpack[hw]'"]
+    assert cli.main(["good"]) == 0
+
+
+def test_plugin_broken_otherwise_is_not_hidden(monkeypatch):
+    eps = [EntryPoint("broken", "_tritpack_broken:register", "tritpack.commands")]
+    tmp_module(monkeypatch, "_tritpack_broken", "import tritpack.no_such_module\n")
+    monkeypatch.setattr(cli, "entry_points", lambda group: eps)
+    with pytest.raises(ModuleNotFoundError, match="tritpack.no_such_module"):
+        cli.build_parser()
+
+
+def tmp_module(monkeypatch, name: str, source: str) -> Path:
+    """Write ``source`` as module ``name`` on a temporary sys.path entry."""
+    d = Path(tempfile.mkdtemp(prefix="tritpack-plugin-"))
+    (d / f"{name}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(d))
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    return d / f"{name}.py"
+
+
+def test_built_wheel_holds_every_package(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                    "--disable-pip-version-check", "-w", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True)
+    wheel = next(tmp_path.glob("tritpack-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    inits = sorted(n[: -len("/__init__.py")].replace("/", ".")
+                   for n in names if n.endswith("/__init__.py"))
+    assert inits == source_packages()
+    assert "tritpack-0.1.0.dist-info/licenses/LICENSE" in names
+    assert not [n for n in names if n.split("/")[0] in ("golden", "hw", "sim", "tests")]
+    # The Verilog the package reads at run time ships with it.
+    source_v = sorted(str(p.relative_to(ROOT)) for f in ("golden", "hw", "sim")
+                      for p in (ROOT / f).rglob("*.v"))
+    shipped_v = sorted(n for n in names if n.endswith(".v"))
+    assert len(shipped_v) == len(source_v)
