@@ -1,0 +1,201 @@
+"""Reading, version checks and atomic writing of ONNX models for the ``tritpack onnx`` tools.
+
+Every error is one line naming the file and what was expected.  Models are
+written to a temporary file beside the output and renamed (the project's
+:func:`~tritpack.golden.fileio.atomic_output`), after the output path was
+checked and before anything else: a failed command leaves no file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import onnx
+import onnx_ir as ir
+from google.protobuf.message import DecodeError
+
+from ..fileio import atomic_output
+from . import DOMAIN
+from .function import IR_MIN, OPSET_MIN
+
+__all__ = ["OPSET_OLDEST", "IR_OLDEST", "check_output", "load_proto", "to_ir", "std_opset",
+           "prepare_for_functions", "save_model", "has_external_data"]
+
+OPSET_OLDEST = 11  # the oldest standard opset the tools read (real exported models)
+IR_OLDEST = 7
+_TWO_GB = 2**31
+
+
+def check_output(path: str | os.PathLike, force: bool, *inputs) -> Path:
+    """Refuse ``path`` unless it may be written: checked before any work.
+
+    Raises
+    ------
+    OSError
+        When ``path`` exists (without ``force``), is a directory, is one of
+        ``inputs``, or its directory does not exist.
+    """
+    out = Path(path)
+    if out.is_dir():
+        raise IsADirectoryError(f"{out}: is a directory; expected an output .onnx file")
+    if not out.parent.is_dir():
+        raise FileNotFoundError(f"{out}: directory {out.parent} does not exist")
+    for src in inputs:
+        if out.exists() and Path(src).exists() and os.path.samefile(src, out):
+            raise FileExistsError(f"{out}: the output would overwrite the input")
+    if out.exists() and not force:
+        raise FileExistsError(f"{out} exists; use --force to replace it")
+    return out
+
+
+def load_proto(path: str | os.PathLike, load_external: bool = False) -> onnx.ModelProto:
+    """Read ``path`` as an ONNX model and check it structurally.
+
+    Raises
+    ------
+    ValueError
+        For a file that is not an ONNX model (or is truncated), an IR version
+        below 7 or a standard opset outside 11 .. onnx's newest.
+    OSError
+        When the file cannot be read.
+    """
+    path = Path(path)
+    with open(path, "rb") as f:  # OSError with the path for a missing file
+        head = f.read(1)
+    if not head:
+        raise ValueError(f"{path}: empty file; expected an ONNX model")
+    try:
+        proto = onnx.load(path, load_external_data=load_external)
+    except (DecodeError, RuntimeError, ValueError) as exc:
+        raise ValueError(f"{path}: not an ONNX model (truncated or another format): "
+                         f"{_first_line(exc)}") from None
+    if not proto.HasField("graph") or not proto.opset_import:
+        raise ValueError(f"{path}: not an ONNX model (no graph or no opset import; "
+                         "truncated or another format)")
+    if proto.ir_version < IR_OLDEST:
+        raise ValueError(f"{path}: IR version {proto.ir_version} is not supported; "
+                         f"expected {IR_OLDEST} or later (re-export the model)")
+    opset = std_opset(proto)
+    newest = onnx.defs.onnx_opset_version()
+    if opset is None or not OPSET_OLDEST <= opset <= newest:
+        raise ValueError(f"{path}: unsupported opset {opset} of the standard domain; "
+                         f"expected {OPSET_OLDEST} to {newest}")
+    try:
+        onnx.checker.check_model(str(path))  # by path: external data and > 2 GB models
+    except onnx.checker.ValidationError as exc:
+        raise ValueError(f"{path}: not a valid ONNX model: {_first_line(exc)}") from None
+    return proto
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def std_opset(proto) -> int | None:
+    """The version of the standard domain imported by a model (proto or ir)."""
+    if isinstance(proto, ir.Model):
+        imports = proto.opset_imports
+        return imports.get("", imports.get("ai.onnx"))
+    for imp in proto.opset_import:
+        if imp.domain in ("", "ai.onnx"):
+            return imp.version
+    return None
+
+
+def prepare_for_functions(proto: onnx.ModelProto, path) -> tuple[onnx.ModelProto, list[str]]:
+    """Bring a model to what a model-local function needs: IR >= 8, opset >= 12.
+
+    The IR version is raised (it changes no operator); an opset-11 model is
+    converted to opset 12 with ``onnx.version_converter`` (whose adapters keep
+    every operator's meaning) and checked.  Returns the model and what was done.
+
+    Raises
+    ------
+    ValueError
+        When the conversion fails.
+    """
+    notes = []
+    opset = std_opset(proto)
+    if opset < OPSET_MIN:
+        try:
+            proto = onnx.version_converter.convert_version(proto, OPSET_MIN)
+            onnx.checker.check_model(proto)
+        except Exception as exc:  # the converter raises bare RuntimeErrors
+            raise ValueError(f"{path}: cannot convert opset {opset} to {OPSET_MIN} for the "
+                             f"TernaryDecode body: {_first_line(exc)}") from None
+        notes.append(f"standard opset {opset} -> {OPSET_MIN} (onnx.version_converter)")
+    if proto.ir_version < IR_MIN:
+        notes.append(f"IR version {proto.ir_version} -> {IR_MIN} (model-local functions)")
+        proto.ir_version = IR_MIN
+    return proto, notes
+
+
+def to_ir(proto: onnx.ModelProto, path) -> ir.Model:
+    """An onnx-ir model of ``proto``; external data stay lazy, relative to ``path``."""
+    model = ir.serde.deserialize_model(proto)
+    ir.external_data.set_base_dir(model.graph, Path(path).resolve().parent)
+    return model
+
+
+def has_external_data(proto: onnx.ModelProto) -> bool:
+    """Whether any tensor of the model lives in external data."""
+    return any(t.data_location == onnx.TensorProto.EXTERNAL
+               for t in onnx.external_data_helper._get_all_tensors(proto))
+
+
+def save_model(model: ir.Model, path, external: bool = False, check: bool = True) -> int:
+    """Write ``model`` atomically to ``path``; returns the bytes written.
+
+    With ``external`` (or when the model would not fit protobuf's 2 GB), the
+    tensors go to ``<name>.data`` beside it, also written to a temporary
+    file and renamed; the model file is renamed last.  With ``check`` the
+    written model passes ``onnx.checker`` with ``full_check=True`` first.
+
+    Raises
+    ------
+    ValueError
+        When the model fails the checker (nothing is written).
+    """
+    path = Path(path)
+    proto = ir.to_proto(model)
+    if not external and proto.ByteSize() >= _TWO_GB:
+        external = True
+    if not external:
+        if check:
+            _check(proto, path)
+        data = proto.SerializeToString()
+        with atomic_output(path) as f:
+            f.write(data)
+        return len(data)
+    return _save_external(model, path, check)
+
+
+def _check(proto_or_path, path) -> None:
+    try:
+        onnx.checker.check_model(proto_or_path, full_check=True)
+    except (onnx.checker.ValidationError, onnx.shape_inference.InferenceError) as exc:
+        raise ValueError(f"{path}: the model written would fail onnx.checker: "
+                         f"{_first_line(exc)}") from None
+
+
+def _save_external(model: ir.Model, path: Path, check: bool) -> int:
+    data_name = path.name + ".data"
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
+    try:
+        ir.save(model, tmp / path.name, external_data=data_name)
+        if check:
+            _check(str(tmp / path.name), path)
+        os.replace(tmp / data_name, path.parent / data_name)
+        os.replace(tmp / path.name, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return path.stat().st_size + (path.parent / data_name).stat().st_size
+
+
+def uses_domain(model: ir.Model) -> bool:
+    """Whether any node of any graph (or function other than ours) is of ``ai.tritpack``."""
+    return any(node.domain == DOMAIN for node in ir.traversal.RecursiveGraphIterator(model.graph))

@@ -1,0 +1,183 @@
+"""``tritpack onnx pack`` and ``fold`` on models that hold every kind of weight.
+
+pack finds initializers and Constant nodes, in the main graph and in If
+branches; the packed model computes the same outputs in onnxruntime and the
+reference evaluator; fold gives back the pack input bit for bit and drops the
+custom domain; every model written passes onnx.checker's full check.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from onnx import helper, numpy_helper
+from test_onnx_support import (
+    bits_equal,
+    constants,
+    onnx,
+    ort_run,
+    ref_run,
+    run_cli,
+    toy_feeds,
+    toy_model,
+)
+
+import tritpack.golden as golden
+from tritpack.golden.onnx import DOMAIN
+from tritpack.golden.onnx.pack import ternary_form
+from tritpack.golden.weights.absmean import absmean_ternarize
+
+TERNARY = {"w", "wr", "wi", "then_w", "else_w"}
+
+
+def pack_fold(tmp_path, model, *pack_args):
+    src, packed, folded = tmp_path / "in.onnx", tmp_path / "p.onnx", tmp_path / "f.onnx"
+    onnx.save(model, src)
+    assert run_cli(["onnx", "pack", src, "-o", packed, *pack_args]) == 0
+    assert run_cli(["onnx", "fold", packed, "-o", folded]) == 0
+    return onnx.load(packed), onnx.load(folded)
+
+
+def test_pack_finds_every_ternary_weight_and_fold_restores_it_bit_for_bit(tmp_path, capsys):
+    model = toy_model()
+    packed, folded = pack_fold(tmp_path, model)
+    out = capsys.readouterr().out
+    assert "total (5 ternary tensors)" in out and "lossless" in out
+    onnx.checker.check_model(packed, full_check=True)
+    onnx.checker.check_model(folded, full_check=True)
+    before, mid, after = constants(model), constants(packed), constants(folded)
+    assert not TERNARY & set(mid), "a ternary weight was left unpacked"
+    assert bits_equal(mid["wn"], before["wn"])  # not ternary: carried
+    assert sum(k.endswith(".tritpack_packed") for k in mid) == 5
+    assert set(after) == set(before)
+    for name, value in before.items():
+        assert bits_equal(after[name], value), name
+    assert [i.domain for i in folded.opset_import] == [""] and not folded.functions
+    assert {i.domain for i in packed.opset_import} == {"", DOMAIN}
+    kinds = {n.op_type for n in folded.graph.node} | {
+        n.op_type for b in folded.graph.node[-1].attribute for n in b.g.node}
+    assert "Constant" in kinds  # the Constant-node weights come back as Constant nodes
+
+
+def test_packed_model_computes_the_same_outputs(tmp_path):
+    model = toy_model()
+    packed, folded = pack_fold(tmp_path, model)
+    for feed in toy_feeds():
+        want = ort_run(model, feed)[0]
+        assert np.array_equal(ort_run(packed, feed)[0], want)
+        assert np.array_equal(ort_run(folded, feed)[0], want)
+        assert np.array_equal(ref_run(packed, feed)[0], ref_run(model, feed)[0])
+
+
+@pytest.mark.parametrize("codec,block", [("tq1", 320), ("standard", 640)])
+def test_codec_and_block_options(tmp_path, codec, block):
+    packed, folded = pack_fold(tmp_path, toy_model(), "--codec", codec, "--block", str(block))
+    fn = {f.name for f in packed.functions}
+    assert fn == {"TernaryDecodeTQ1" if codec == "tq1" else "TernaryDecode"}
+    data = constants(packed)["w.tritpack_packed"]
+    assert data.size == golden.padded_length(64 * 48, block) // 5
+    assert bits_equal(constants(folded)["w"], constants(toy_model())["w"])
+
+
+def test_custom_codec_file(tmp_path):
+    std = golden.get_lut("standard")
+    perm = np.random.default_rng(2).permutation(256)
+    lut = golden.Lut.from_table(std.trits[perm], std.valid[perm], name="mine")
+    lut_file = tmp_path / "mine.json"
+    lut_file.write_text(golden.lut_io.export_lut(lut, "json"))
+    packed, folded = pack_fold(tmp_path, toy_model(), "--codec", lut_file)
+    assert [f.name for f in packed.functions][0].startswith("TernaryDecodeLUT_")
+    for feed in toy_feeds():
+        assert np.array_equal(ort_run(packed, feed)[0], ort_run(toy_model(), feed)[0])
+    assert bits_equal(constants(folded)["wr"], constants(toy_model())["wr"])
+
+
+def test_tensors_glob_packs_exactly_those(tmp_path):
+    packed, _ = pack_fold(tmp_path, toy_model(), "--tensors", "w", "--tensors", "*_w")
+    mid = constants(packed)
+    assert {"wn", "wr", "wi"} <= set(mid) and not {"w", "then_w", "else_w"} & set(mid)
+
+
+def test_tensors_glob_naming_a_non_ternary_weight_is_an_error(tmp_path, capsys):
+    src, out = tmp_path / "in.onnx", tmp_path / "p.onnx"
+    onnx.save(toy_model(), src)
+    assert run_cli(["onnx", "pack", src, "-o", out, "--tensors", "wn"]) == 2
+    err = capsys.readouterr().err
+    assert "'wn'" in err and "not ternary" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+    assert run_cli(["onnx", "pack", src, "-o", out, "--tensors", "nothing*"]) == 2
+    assert "matches no constant" in capsys.readouterr().err
+
+
+def test_ternarize_equals_absmean_replacement(tmp_path, capsys):
+    model = toy_model()
+    packed, folded = pack_fold(tmp_path, model, "--ternarize")
+    assert "LOSSY: 1 float weight(s)" in capsys.readouterr().out  # wn, the only non-ternary
+    ref = onnx.ModelProto()
+    ref.CopyFrom(model)
+    for t in ref.graph.initializer:
+        if t.name == "wn":
+            trits, scale = absmean_ternarize(numpy_helper.to_array(t))
+            t.CopyFrom(numpy_helper.from_array(trits.astype(np.float32) * scale, "wn"))
+    assert bits_equal(constants(folded)["wn"], constants(ref)["wn"])
+    for feed in toy_feeds():
+        assert np.array_equal(ort_run(packed, feed)[0], ort_run(ref, feed)[0])
+
+
+def test_opset11_ir7_model_is_upgraded_cleanly(tmp_path, capsys):
+    model = toy_model(opset=11, ir_version=7)
+    packed, folded = pack_fold(tmp_path, model)
+    out = capsys.readouterr().out
+    assert "standard opset 11 -> 12" in out and "IR version 7 -> 8" in out
+    assert packed.ir_version == 8 and {(i.domain, i.version) for i in packed.opset_import} \
+        == {("", 12), (DOMAIN, 1)}
+    for feed in toy_feeds():
+        assert np.array_equal(ort_run(packed, feed)[0], ort_run(model, feed)[0])
+
+
+def test_external_data_in_external_data_out(tmp_path):
+    model, src = toy_model(), tmp_path / "ext.onnx"
+    onnx.save(toy_model(), src, save_as_external_data=True, all_tensors_to_one_file=True,
+              location="ext.onnx.data", size_threshold=0)
+    packed, folded = tmp_path / "p.onnx", tmp_path / "f.onnx"
+    assert run_cli(["onnx", "pack", src, "-o", packed]) == 0
+    assert (tmp_path / "p.onnx.data").is_file()
+    assert run_cli(["onnx", "fold", packed, "-o", folded]) == 0
+    assert (tmp_path / "f.onnx.data").is_file()
+    back = onnx.load(folded)
+    lazy = onnx.load(folded, load_external_data=False)
+    assert lazy.graph.initializer[0].data_location == onnx.TensorProto.EXTERNAL
+    for name, value in constants(model).items():
+        assert bits_equal(constants(back)[name], value), name
+    for feed in toy_feeds():
+        assert np.array_equal(ort_run(str(packed), feed)[0], ort_run(model, feed)[0])
+
+
+def test_ternary_form_exactness():
+    s = np.float32(0.3)
+    w = np.array([[s, 0, -s], [0, 0, s]], np.float32)
+    trits, scale = ternary_form(w)
+    assert trits.tolist() == [[1, 0, -1], [0, 0, 1]] and scale == s and scale.dtype == w.dtype
+    rows = np.array([[2, -2, 0], [0.5, 0, 0.5]], np.float32)
+    trits, scale = ternary_form(rows)
+    assert scale.shape == (2, 1) and np.array_equal(trits * scale, rows)
+    assert ternary_form(np.array([s, -0.0, -s], np.float32)) is None  # -0.0 would come back +0
+    assert ternary_form(np.array([s, s / 2], np.float32)) is None
+    assert ternary_form(np.array([1, 2], np.int8)) is None
+    assert ternary_form(np.array([1, 0, -1], np.int8))[1] is None
+
+
+def test_fold_leaves_a_runtime_decode_and_keeps_its_function(tmp_path, capsys):
+    from tritpack.golden.onnx.function import decode_node, domain_opset, make_function
+
+    graph = helper.make_graph(
+        [decode_node("p", "t", (4, 5))], "g",
+        [helper.make_tensor_value_info("p", onnx.TensorProto.UINT8, [64])],
+        [helper.make_tensor_value_info("t", onnx.TensorProto.INT8, [4, 5])])
+    model = helper.make_model(graph, ir_version=10, functions=[make_function("standard")],
+                              opset_imports=[helper.make_opsetid("", 21), domain_opset()])
+    src, out = tmp_path / "rt.onnx", tmp_path / "f.onnx"
+    onnx.save(model, src)
+    assert run_cli(["onnx", "fold", src, "-o", out]) == 0
+    assert "still needs function support" in capsys.readouterr().out
+    assert [f.name for f in onnx.load(out).functions] == ["TernaryDecode"]
