@@ -222,9 +222,9 @@ def test_error_shape_not_writable_as_tq_or_hf(capsys, tmp_path):
     code, _, err = run(capsys, "transcode", mid, "-o", tmp_path / "o.gguf", "--to", "TQ1_0")
     assert code == 2 and "p.safetensors: tensor 'w': shape [6, 100] cannot be written as " \
         "TQ1_0: the last dimension must be a multiple of 256" in err
-    code, _, err = run(capsys, "transcode", mid, "-o", tmp_path / "o.st", "--to", "hf")
+    code, _, err = run(capsys, "transcode", mid, "-o", tmp_path / "o.safetensors", "--to", "hf")
     assert code == 2 and "tensor 'w': shape [6, 100] cannot be written as HF" in err
-    assert not (tmp_path / "o.gguf").exists() and not (tmp_path / "o.st").exists()
+    assert not (tmp_path / "o.gguf").exists() and not (tmp_path / "o.safetensors").exists()
 
 
 def test_error_corrupt_container(capsys, tmp_path, hf_file):

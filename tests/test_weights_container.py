@@ -71,10 +71,15 @@ def test_npy_float_and_int_trits(tmp_path):
     assert np.array_equal(t.trits, trits) and t.scale.tolist() == [1.0]
 
 
-def test_int_tensor_that_is_not_ternary_is_refused(tmp_path):
-    np.save(tmp_path / "t.npy", np.array([[0, 1, 2]], np.int8))
+def test_int_tensor_that_is_not_ternary_is_carried_or_refused_when_named(tmp_path):
+    values = np.array([[0, 1, 2]], np.int8)
+    np.save(tmp_path / "t.npy", values)
+    pack_file(tmp_path / "t.npy", tmp_path / "c.safetensors", progress=False)
+    c = Container(tmp_path / "c.safetensors")
+    assert c.entry("t").kind == "raw" and c.read_raw("t").tolist() == values.tolist()
     with pytest.raises(WeightsError, match=r"t\.npy: tensor 't': .*not a trit"):
-        pack_file(tmp_path / "t.npy", tmp_path / "t.safetensors", progress=False)
+        pack_file(tmp_path / "t.npy", tmp_path / "t.safetensors", patterns=["t"],
+                  progress=False)
     assert not (tmp_path / "t.safetensors").exists()
 
 

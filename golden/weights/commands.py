@@ -2,40 +2,53 @@
 
 Bad input (truncated or corrupt files, unsupported types, missing tensors,
 shapes that cannot be packed) is a :class:`golden.weights.WeightsError`, which
-``tritpack`` prints as one line naming file and tensor, with exit status 2;
-outputs are written to a temporary file and renamed, so a failure leaves none.
+``tritpack`` prints as one line naming file and tensor, with exit status 2.
+Outputs follow the one policy of :mod:`golden.fileio` (checked before any
+work: ``--force`` to replace, the parent must exist, the suffix must match
+what is written) and are written atomically, so a failure, Ctrl-C or SIGTERM
+leaves none.
+
+This module imports only the standard library and the golden core at load
+time: the commands are listed in an install without the ``weights`` extra,
+and running one there says which ``pip install`` it needs.
 """
 
 from __future__ import annotations
 
 import math
 import os
+import sys
 from pathlib import Path
 
 from .. import BLOCK_SIZES, CODEC_NAMES
-from .container import Container
+from ..fileio import check_output
 from .errors import WeightsError
-from .pack import pack_file, plan
-from .report import human_bytes, size_report
-from .sources import open_source
-from .stfile import SafetensorsReader
-from .transcode import TARGETS, UNPACK_DTYPES, to_gguf, to_hf, to_unpacked
+from .formats import SUFFIX, TARGETS, UNPACK_DTYPES
 
 __all__ = ["register_pack", "register_unpack", "register_info", "register_transcode"]
+
+_CONTAINER = "packed container (safetensors)"
 
 
 def _add_io(p, out_help: str) -> None:
     p.add_argument("src", metavar="SRC", help="input file")
     p.add_argument("-o", "--output", required=True, metavar="DST", help=out_help)
+    p.add_argument("--force", action="store_true", help="replace DST if it exists")
     p.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                    default=None, help="no progress bar (default: shown on a terminal)")
 
 
-def _add_packing(p) -> None:
-    p.add_argument("--codec", choices=CODEC_NAMES, default="standard",
-                   help="byte code of five trits (default: standard)")
-    p.add_argument("--block", type=int, choices=BLOCK_SIZES, default=320,
-                   help="trits per block: 320 = one 64-byte line (default), 640 = two")
+def _add_selection(p, verb: str = "pack") -> None:
+    p.add_argument("--tensors", action="append", metavar="GLOB",
+                   help=f"{verb} exactly the tensors matching GLOB (repeatable; default: "
+                   "already-ternary tensors, integer tensors of -1/0/1 only, and 2-D+ float "
+                   "tensors except embeddings, norms and the output head)")
+    p.add_argument("--exclude", action="append", metavar="GLOB",
+                   help=f"never {verb} the tensors matching GLOB (repeatable); they are carried "
+                   "or, with --skip-other, left out")
+
+
+def _add_other(p) -> None:
     other = p.add_mutually_exclusive_group()
     other.add_argument("--keep-other", dest="keep_other", action="store_true", default=True,
                        help="carry tensors that are not packed unchanged (default)")
@@ -43,45 +56,94 @@ def _add_packing(p) -> None:
                        help="leave tensors that are not packed out")
 
 
-def _check_paths(args) -> None:
-    src, dst = Path(args.src), Path(args.output)
-    if dst.exists() and src.exists() and os.path.samefile(src, dst):
-        raise WeightsError("the output would overwrite the input", dst)
-    if not dst.parent.is_dir():
-        raise WeightsError("output directory does not exist", dst.parent)
+def _add_packing(p) -> None:
+    p.add_argument("--codec", choices=CODEC_NAMES, default="standard",
+                   help="byte code of five trits (default: standard)")
+    p.add_argument("--block", type=int, choices=BLOCK_SIZES, default=320,
+                   help="trits per block: 320 = one 64-byte line (default), 640 = two")
+    _add_other(p)
 
+
+def _add_summary(p, what: str) -> None:
+    p.add_argument("--summary", action="store_true",
+                   help=f"print the totals only, not a row per tensor of the {what}")
+
+
+def _output(args, fmt: str, what: str, hint: str = "") -> Path:
+    """Check ``-o`` against the output policy before any work (golden.fileio)."""
+    src, dst = Path(args.src), Path(args.output)
+    if args.output.strip() and dst.is_file() and src.exists() and os.path.samefile(src, dst):
+        raise WeightsError("the output would overwrite the input", dst)
+    try:
+        return check_output(args.output, force=args.force, suffixes=(SUFFIX[fmt],), what=what)
+    except OSError as exc:
+        if hint and dst.suffix.lower() != SUFFIX[fmt]:
+            raise OSError(f"{exc}; {hint}") from None
+        raise
+
+
+def _wrote(path: Path) -> None:
+    from .report import human_bytes
+
+    print(f"wrote {path} ({human_bytes(path.stat().st_size)})")
+
+
+# --- pack ----------------------------------------------------------------------------
 
 def register_pack(subparsers) -> None:
     p = subparsers.add_parser(
         "pack", help="pack a weight file (npy, safetensors, GGUF) into packed ternary blocks",
-        description="Ternarize (absmean) float tensors, or take TQ1_0/TQ2_0/HF-packed ones as "
-        "they are, and write them as packed blocks plus scales into a safetensors container; "
-        "print the size report.")
+        description="Ternarize (absmean) float tensors, or take TQ1_0/TQ2_0/HF-packed and "
+        "integer -1/0/1 tensors as they are, and write them as packed blocks plus scales into "
+        "a safetensors container; print the size report.  'tritpack info SRC' shows "
+        "beforehand what this does with each tensor.")
     _add_io(p, "output container (.safetensors)")
     _add_packing(p)
-    p.add_argument("--tensors", action="append", metavar="GLOB",
-                   help="pack exactly the tensors matching GLOB (repeatable; default: 2-D+ "
-                   "float and already-ternary tensors, except embeddings, norms, output head)")
+    _add_selection(p)
+    _add_summary(p, "size report")
     p.set_defaults(func=_run_pack)
 
 
 def _run_pack(args) -> int:
-    _check_paths(args)
-    r = pack_file(args.src, args.output, args.codec, args.block, args.tensors, args.keep_other,
-                  progress=args.progress)
-    print(size_report(r.sizes, r.other_bytes))
+    dst = _output(args, "safetensors", _CONTAINER,
+                  "to write GGUF, pack first, then 'tritpack transcode CONTAINER --to TQ1_0'")
+    from .pack import pack_file
+
+    r = pack_file(args.src, dst, args.codec, args.block, args.tensors, args.keep_other,
+                  progress=args.progress, exclude=args.exclude)
+    _print_sizes(r, args.summary)
+    if not r.sizes:
+        _warn_nothing_packed(r.steps)
     if r.skipped:
-        print(f"left out ({len(r.skipped)}): {', '.join(r.skipped[:8])}"
-              + (" ..." if len(r.skipped) > 8 else ""))
-    print(f"wrote {args.output} ({human_bytes(Path(args.output).stat().st_size)})")
+        print(f"left out ({len(r.skipped)}): {', '.join(r.skipped)}")
+    _wrote(dst)
     return 0
 
+
+def _print_sizes(r, summary: bool) -> None:
+    from .report import size_report
+
+    carried = sum(1 for s in r.steps if s.action == "raw")
+    print(size_report(r.sizes, r.other_bytes, summary, carried))
+
+
+def _warn_nothing_packed(steps) -> None:
+    why = [f"{s.tensor.name!r}: {s.why}" for s in steps if s.tensor.owner is None]
+    more = f"; ... ({len(why) - 3} more)" if len(why) > 3 else ""
+    print(f"tritpack pack: warning: no tensor was packed, every tensor was carried or left "
+          f"out ({'; '.join(why[:3])}{more}); name tensors with --tensors GLOB to pack them",
+          file=sys.stderr)
+
+
+# --- unpack --------------------------------------------------------------------------
 
 def register_unpack(subparsers) -> None:
     p = subparsers.add_parser(
         "unpack", help="unpack a container into plain tensors (int8 trits or floats)",
         description="Write the container's ternary tensors as int8 trits plus NAME.scale "
-        "(float32, w = scale * t), or dequantized floats; carried tensors are copied.")
+        "(float32, w = scale * t; 'tritpack pack' takes it back as the scale), or "
+        "dequantized floats; carried tensors are copied, and the __metadata__ of the "
+        "safetensors file the container was packed from is kept.")
     _add_io(p, "output .safetensors")
     p.add_argument("--dtype", choices=tuple(UNPACK_DTYPES), default="int8",
                    help="int8 trits + scale (default) or dequantized floats")
@@ -90,42 +152,58 @@ def register_unpack(subparsers) -> None:
 
 
 def _run_unpack(args) -> int:
-    _check_paths(args)
-    to_unpacked(args.src, args.output, args.dtype, args.tensors, args.progress)
-    print(f"wrote {args.output} ({human_bytes(Path(args.output).stat().st_size)})")
+    dst = _output(args, "safetensors", "unpacked tensors (safetensors)")
+    from .transcode import to_unpacked
+
+    to_unpacked(args.src, dst, args.dtype, args.tensors, args.progress)
+    _wrote(dst)
     return 0
 
+
+# --- info ----------------------------------------------------------------------------
 
 def register_info(subparsers) -> None:
     p = subparsers.add_parser(
         "info", help="list a container's tensors (or what 'pack' would do with a weight file)",
-        description="For a container: tensors, shapes, codec, block, bytes and bits per "
-        "weight, after checking every checksum.  For any other weight file: its tensors and "
-        "what 'tritpack pack' would do with each.")
+        description="For a container: tensors, logical and stored shapes, codec, block, "
+        "bytes and bits per weight, after checking every checksum.  For any other weight "
+        "file: its tensors and what 'tritpack pack' (with the same --tensors, --exclude and "
+        "--skip-other) would do with each, and why.")
     p.add_argument("file", metavar="FILE")
     p.add_argument("--no-verify", dest="verify", action="store_false",
                    help="skip reading the data to check checksums, codes and padding")
+    _add_selection(p)
+    _add_other(p)
+    _add_summary(p, "table")
     p.set_defaults(func=_run_info)
-
-
-def _is_container(path) -> bool:
-    try:
-        with open(path, "rb") as f:
-            magic = f.read(8)
-    except OSError as exc:
-        raise WeightsError(f"cannot read: {exc.strerror or exc}", path) from None
-    if magic.startswith((b"GGUF", b"\x93NUMPY")):
-        return False
-    return "tritpack" in SafetensorsReader(path).metadata
 
 
 def _fmt_shape(shape) -> str:
     return "x".join(map(str, shape)) or "()"
 
 
+def _table(head: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
+    """Columns as wide as their widest cell: the first ``left`` aligned left, no cell cut."""
+    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
+
+    def line(cells):
+        return "  ".join(c.ljust(w) if i < left or i == len(cells) - 1 else c.rjust(w)
+                         for i, (c, w) in enumerate(zip(cells, widths, strict=True))).rstrip()
+
+    return [line(head), *(line(r) for r in rows)]
+
+
 def _run_info(args) -> int:
-    if not _is_container(args.file):
-        return _info_source(args.file)
+    from .container import Container, is_container
+
+    if not is_container(args.file):
+        return _info_source(args)
+    if args.tensors or args.exclude or not args.keep_other:
+        raise WeightsError("--tensors, --exclude and --skip-other say what 'pack' would do "
+                           "with a weight file; this is a container (use 'unpack --tensors')",
+                           args.file)
+    from .report import human_bytes
+
     c = Container(args.file)
     if args.verify:
         c.verify()
@@ -137,22 +215,25 @@ def _run_info(args) -> int:
           f"{len(entries) - len(tern)} carried), {human_bytes(size)}, from {src.get('format')} "
           f"{src.get('file', '')}; "
           + ("checksums, codes and padding OK" if args.verify else "not verified"))
-    w = max([len(e.name) for e in entries] + [6])
-    print(f"{'tensor':<{w}}  {'kind':<7} {'shape':>14} {'codec':>8} {'block':>5} "
-          f"{'bytes':>11} {'bpw':>7}  origin")
+    rows = []
     for e in entries:
         o = e.meta["origin"]
         origin = f"{o.get('format')} {o.get('dtype')}"
+        stored = f"{e.dtype} {_fmt_shape(e.stored_shape)}"
         if e.kind == "ternary":
             m = e.meta
             nbytes = e.data_bytes + e.scale_bytes
             bpw = f"{8 * nbytes / e.num_weights:.4f}" if e.num_weights else "-"
             scale = f"{e.scale_dtype} x{math.prod(e.scale_shape)} {m['scale']['mode']}"
-            print(f"{e.name:<{w}}  {'ternary':<7} {_fmt_shape(e.shape):>14} {m['codec']:>8} "
-                  f"{m['block']:>5} {nbytes:>11} {bpw:>7}  {origin}; scale {scale}")
+            rows.append([e.name, "ternary", _fmt_shape(e.shape), stored, m["codec"],
+                         str(m["block"]), str(nbytes), bpw, f"{origin}; scale {scale}"])
         else:
-            print(f"{e.name:<{w}}  {'raw':<7} {_fmt_shape(e.shape):>14} {e.dtype:>8} {'':>5} "
-                  f"{e.data_bytes:>11} {'':>7}  {origin}")
+            rows.append([e.name, "carried", _fmt_shape(e.shape), stored, "", "",
+                         str(e.data_bytes), "", origin])
+    if not args.summary:
+        head = ["tensor", "kind", "logical shape", "stored as", "codec", "block",
+                "bytes (with scale)", "bits/weight", "origin"]
+        print("\n".join(_table(head, rows, left=2)))
     n = sum(e.num_weights for e in tern)
     nb = sum(e.data_bytes + e.scale_bytes for e in tern)
     if n:
@@ -161,24 +242,41 @@ def _run_info(args) -> int:
     return 0
 
 
-def _info_source(path) -> int:
-    s = open_source(path)
-    acts = {st.tensor.name: st.action for st in plan(s, keep_other=False)}
-    print(f"{path}: {s.format} file, {len(s.tensors)} tensors (not a tritpack container)")
-    w = max([len(t.name) for t in s.tensors] + [6])
-    print(f"{'tensor':<{w}}  {'type':>6} {'shape':>14} {'bytes':>11}  'tritpack pack' would")
-    for t in s.tensors:
-        if acts[t.name] == "pack":
-            act = "pack (absmean)" if t.kind == "float" else "pack (lossless)"
-        elif t.owner is not None:
-            act = f"scale of {t.owner}" if acts[t.owner] == "pack" else "carry"
-        elif t.kind == "unsupported":
-            act = "neither (unsupported type: needs --skip-other)"
-        else:
-            act = "carry (or leave out with --skip-other)"
-        print(f"{t.name:<{w}}  {t.dtype:>6} {_fmt_shape(t.shape):>14} {t.nbytes:>11}  {act}")
+def _would(step) -> str:
+    t = step.tensor
+    if step.action == "pack":
+        return f"pack ({step.why})"
+    if step.action == "error":
+        return f"stop with an error: {step.why}"
+    if t.owner is not None and step.action == "skip" and step.why.startswith("scale of"):
+        return step.why
+    return f"{'carry' if step.action == 'raw' else 'leave out'}: {step.why}"
+
+
+def _info_source(args) -> int:
+    from .pack import plan
+    from .sources import open_source
+
+    s = open_source(args.file)
+    steps = plan(s, args.tensors, args.keep_other, exclude=args.exclude, strict=False)
+    print(f"{args.file}: {s.format} file, {len(s.tensors)} tensors (not a tritpack container)")
+    rows = [[st.tensor.name, st.tensor.raw_dtype, _fmt_shape(st.tensor.shape),
+             _fmt_shape(st.tensor.raw_shape), str(st.tensor.nbytes), _would(st)]
+            for st in steps]
+    if not args.summary:
+        head = ["tensor", "stored dtype", "logical shape", "stored shape", "bytes",
+                "'tritpack pack' would"]
+        print("\n".join(_table(head, rows)))
+    count = {a: sum(1 for st in steps if st.action == a) for a in ("pack", "raw", "skip",
+                                                                   "error")}
+    weights = sum(st.tensor.num_weights for st in steps if st.action == "pack")
+    print(f"'tritpack pack' would pack {count['pack']} tensors ({weights} weights), carry "
+          f"{count['raw']}, leave out or store as scales {count['skip']}"
+          + (f", and stop at the first of {count['error']} errors" if count["error"] else ""))
     return 0
 
+
+# --- transcode -----------------------------------------------------------------------
 
 def register_transcode(subparsers) -> None:
     p = subparsers.add_parser(
@@ -187,36 +285,53 @@ def register_transcode(subparsers) -> None:
         "(trits and scales kept exactly; other tensors carried).  From a container: write "
         "GGUF (--to TQ1_0|TQ2_0) or HF packed safetensors (--to hf); by default the format "
         "the container came from.  The round trip is bit-exact.")
-    _add_io(p, "output file")
+    _add_io(p, "output file (.safetensors, or .gguf for --to TQ1_0/TQ2_0)")
     p.add_argument("--to", choices=(*TARGETS, "tritpack"), default=None,
                    help="target format (default: tritpack for a GGUF/HF input, the original "
                    "format for a container)")
     _add_packing(p)
+    _add_selection(p, "import")
+    _add_summary(p, "size report")
     p.set_defaults(func=_run_transcode)
 
 
 def _run_transcode(args) -> int:
-    _check_paths(args)
-    if not _is_container(args.src):
+    from .container import is_container
+
+    if not is_container(args.src):
         if args.to not in (None, "tritpack"):
             raise WeightsError(f"--to {args.to} needs a tritpack container as input", args.src)
-        r = pack_file(args.src, args.output, args.codec, args.block, None, args.keep_other,
-                      lossless=True, progress=args.progress)
-        print(size_report(r.sizes, r.other_bytes))
+        dst = _output(args, "safetensors", _CONTAINER)
+        from .pack import pack_file
+
+        r = pack_file(args.src, dst, args.codec, args.block, args.tensors, args.keep_other,
+                      lossless=True, progress=args.progress, exclude=args.exclude)
+        _print_sizes(r, args.summary)
+        _wrote(dst)
+        return 0
+    if args.tensors or args.exclude:
+        raise WeightsError("--tensors and --exclude choose what is imported into a container; "
+                           "from a container every tensor is written (select with 'unpack "
+                           "--tensors')", args.src)
+    target = args.to or _origin_target(args.src)
+    if target == "tritpack":
+        raise WeightsError("is already a tritpack container; use --to TQ1_0, TQ2_0 or hf",
+                           args.src)
+    from .transcode import to_gguf, to_hf
+
+    if target == "hf":
+        dst = _output(args, "safetensors", "HF BitNet packed weights (safetensors)")
+        to_hf(args.src, dst, args.progress)
     else:
-        target = args.to or _origin_target(args.src)
-        if target == "tritpack":
-            raise WeightsError("is already a tritpack container; use --to TQ1_0, TQ2_0 or hf",
-                               args.src)
-        if target == "hf":
-            to_hf(args.src, args.output, args.progress)
-        else:
-            to_gguf(args.src, args.output, None if args.to is None else target, args.progress)
-    print(f"wrote {args.output} ({human_bytes(Path(args.output).stat().st_size)})")
+        dst = _output(args, "gguf", f"GGUF file ({target if args.to else 'TQ1_0/TQ2_0'})")
+        to_gguf(args.src, dst, None if args.to is None else target, args.progress)
+    _wrote(dst)
     return 0
 
 
 def _origin_target(path) -> str:
+    from .container import Container
+
     c = Container(path)
     fmts = {e.meta["origin"].get("format") for e in c if e.kind == "ternary"}
     if c.source.get("format") == "gguf" or "gguf" in fmts:

@@ -37,6 +37,7 @@ import numpy as np
 from .. import BLOCK_SIZES, CODEC_NAMES, PackedTensor, decode, padded_length
 from .. import pack as golden_pack
 from .errors import ContainerError, WeightsError
+from .formats import describe, sniff
 from .stfile import DTYPES, SafetensorsReader, SafetensorsWriter
 from .ternary import LAYOUTS, MODES, TernaryTensor, expected_scale_shape
 
@@ -197,8 +198,19 @@ class ContainerWriter:
         return self._st.__exit__(exc_type, exc, tb)
 
 
-def is_container(reader: SafetensorsReader) -> bool:
-    return META_KEY in reader.metadata
+def is_container(path) -> bool:
+    """Whether ``path`` (or an open :class:`SafetensorsReader`) is a tritpack container.
+
+    Raises
+    ------
+    WeightsError
+        If the file cannot be read, or looks like safetensors but is not valid.
+    """
+    if isinstance(path, SafetensorsReader):
+        return META_KEY in path.metadata
+    if sniff(path)[0] != "safetensors":
+        return False
+    return META_KEY in SafetensorsReader(path).metadata
 
 
 def _need(cond, reason, path, name=None):
@@ -235,13 +247,18 @@ class Container:
     def __init__(self, path):
         self.path = path
         try:
+            fmt, _ = sniff(path)
+            _need(fmt == "safetensors", f"this is a {describe(fmt)}, not a tritpack container; "
+                  "use 'tritpack pack' or 'tritpack transcode' to make one", path)
             self._st = SafetensorsReader(path)
         except ContainerError:
             raise
         except WeightsError as exc:
             raise ContainerError(exc.reason, exc.path, exc.tensor) from None
         meta = self._st.metadata.get(META_KEY)
-        _need(meta is not None, f"not a tritpack container (no {META_KEY!r} metadata)", path)
+        _need(meta is not None, f"not a tritpack container (a safetensors file without "
+              f"{META_KEY!r} metadata); use 'tritpack pack' or 'tritpack transcode' to make "
+              "one", path)
         crc = f"{zlib.crc32(meta.encode('utf-8', 'surrogatepass')):08x}"
         _need(self._st.metadata.get(CRC_KEY) == crc,
               f"container metadata checksum mismatch (crc32 {crc}, recorded "

@@ -75,36 +75,43 @@ def _change(ours: int, other: int) -> str:
     return f"{100 * (ours / other - 1):+.1f}%" if other else "-"
 
 
-def size_report(rows: list[TensorSize], other_bytes: int = 0, max_rows: int = 12) -> str:
+def size_report(rows: list[TensorSize], other_bytes: int = 0, summary: bool = False,
+                other_count: int | None = None) -> str:
     """A plain-text table: per tensor and total, bytes before and after, bits per
-    weight (scales included) and the saving against 2-bit, TQ1_0 and TQ2_0.
+    weight (scales included) and the change against 2-bit, TQ1_0 and TQ2_0.
 
-    ``other_bytes`` are tensors carried unchanged, added to the file total.
-    With more than ``max_rows`` tensors only the total is broken down.
+    Every tensor gets a row, under its full name (the column is as wide as the
+    longest), unless ``summary`` asks for the totals only.  ``other_bytes`` are
+    tensors carried unchanged (``other_count`` of them), added to the file total.
     """
-    head = (f"{'tensor':<32} {'shape':>14} {'source':>6} {'before':>11} {'after':>11} "
-            f"{'bpw':>7} {'vs 2-bit':>9} {'vs TQ1_0':>9} {'vs TQ2_0':>9}")
-    lines = ["Size report (bits per weight include scales; negative = smaller)", head,
-             "-" * len(head)]
-
-    def line(name, shape, src, before, after, n, two, tq1, tq2):
-        return (f"{name[-32:]:<32} {shape:>14} {src:>6} {human_bytes(before):>11} "
-                f"{human_bytes(after):>11} {_bpw(after, n):>7} {_change(after, two):>9} "
-                f"{_change(after, tq1):>9} {_change(after, tq2):>9}")
+    total_name = f"total ({len(rows)} ternary tensor{'' if len(rows) == 1 else 's'})"
+    carried = "carried as-is" + ("" if other_count is None else
+                                 f" ({other_count} tensor{'' if other_count == 1 else 's'})")
+    both = "file (ternary + carried)"
+    names = [total_name, carried, both] + ([] if summary else [r.name for r in rows])
+    w = max(len(n) for n in names)
+    head = (f"{'tensor':<{w}} {'shape':>14} {'source':>6} {'before':>11} {'after':>11} "
+            f"{'bits/weight':>11} {'vs 2-bit':>9} {'vs TQ1_0':>9} {'vs TQ2_0':>9}")
+    lines = ["Size report (bits per weight include the scales; vs = change in bytes, "
+             "negative = smaller)", head, "-" * len(head)]
 
     def row(name, shape, src, rs):
         after = sum(r.packed_bytes for r in rs)
-        return line(name, shape, src, sum(r.source_bytes for r in rs), after,
-                    sum(r.num_weights for r in rs), sum(r.two_bit_bytes for r in rs),
-                    sum(r.tq_bytes("TQ1_0") for r in rs), sum(r.tq_bytes("TQ2_0") for r in rs))
+        n = sum(r.num_weights for r in rs)
+        return (f"{name:<{w}} {shape:>14} {src:>6} "
+                f"{human_bytes(sum(r.source_bytes for r in rs)):>11} {human_bytes(after):>11} "
+                f"{_bpw(after, n):>11} {_change(after, sum(r.two_bit_bytes for r in rs)):>9} "
+                f"{_change(after, sum(r.tq_bytes('TQ1_0') for r in rs)):>9} "
+                f"{_change(after, sum(r.tq_bytes('TQ2_0') for r in rs)):>9}")
 
-    if len(rows) <= max_rows:
+    if not summary:
         for r in rows:
             lines.append(row(r.name, "x".join(map(str, r.shape)) or "()", r.source, [r]))
-    lines.append(row(f"total ({len(rows)} ternary tensors)", "", "", rows))
-    if other_bytes:
-        total_before = sum(r.source_bytes for r in rows) + other_bytes
-        total_after = sum(r.packed_bytes for r in rows) + other_bytes
-        lines.append(f"{'with other tensors carried as-is':<32} {'':>14} {'':>6} "
-                     f"{human_bytes(total_before):>11} {human_bytes(total_after):>11}")
+    lines.append(row(total_name, "", "", rows))
+    if other_bytes or other_count:
+        lines.append(f"{carried:<{w}} {'':>14} {'':>6} {human_bytes(other_bytes):>11} "
+                     f"{human_bytes(other_bytes):>11}")
+        lines.append(f"{both:<{w}} {'':>14} {'':>6} "
+                     f"{human_bytes(sum(r.source_bytes for r in rows) + other_bytes):>11} "
+                     f"{human_bytes(sum(r.packed_bytes for r in rows) + other_bytes):>11}")
     return "\n".join(lines)

@@ -1,5 +1,6 @@
-"""Weight files to read from: ``.npy``, safetensors (float, int8 trits, HF BitNet
-packed) and GGUF (TQ1_0, TQ2_0 and float tensors).
+"""Weight files to read from: ``.npy``, safetensors (float, integer, HF BitNet
+packed, int8 trits with a ``.scale`` as ``tritpack unpack`` writes them) and GGUF
+(TQ1_0, TQ2_0 and float tensors).
 
 :func:`open_source` lists a file's tensors as :class:`SourceTensor` items
 without loading any data; each item's ``load()`` reads that one tensor, so a
@@ -16,17 +17,19 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import check_trits
 from .errors import WeightsError
+from .formats import UNPACKED_SCALE_SUFFIX, not_the_named_format, sniff
 from .gguf_tq import TYPE_SIZE, tq_to_trits
 from .hf_bitnet import hf_unpack, scale_name
 from .stfile import DTYPES, SafetensorsReader, dtype_name
-from .ternary import TernaryTensor
+from .ternary import TernaryTensor, expected_scale_shape
 
-__all__ = ["SourceTensor", "Source", "open_source", "FLOAT_DTYPES"]
+__all__ = ["SourceTensor", "Source", "open_source", "FLOAT_DTYPES", "INT_DTYPES"]
 
 FLOAT_DTYPES = ("F64", "F32", "F16", "BF16", "F8_E4M3", "F8_E5M2")
-GGUF_MAGIC = b"GGUF"
-NPY_MAGIC = b"\x93NUMPY"
+INT_DTYPES = ("I8", "I16", "I32", "I64")
+SCALE_DTYPES = ("F32", "F16", "BF16")
 
 
 @dataclass
@@ -37,20 +40,25 @@ class SourceTensor:
     -------
     name : str
     kind : str
-        ``"float"`` (ternarized by absmean when packed), ``"trits"`` (an
-        integer tensor of -1/0/1), ``"ternary"`` (already ternary with scales:
-        GGUF TQ1_0/TQ2_0, HF packed), ``"raw"`` (only carried), or
-        ``"unsupported"`` (``reason`` says why).
+        ``"float"`` (ternarized by absmean when packed), ``"int"`` (a signed
+        integer tensor: packed losslessly only if every value is -1, 0 or 1, see
+        :meth:`not_trits`), ``"ternary"`` (already ternary with scales: GGUF
+        TQ1_0/TQ2_0, HF packed), ``"raw"`` (only carried), or ``"unsupported"``
+        (``reason`` says why).
     dtype : str
         Source type: a safetensors dtype name, or the GGUF type name.
     shape : tuple
-        Logical shape (for HF packed weights the unpacked ``[out, in]``).
+        Logical shape (for HF packed weights the unpacked ``[out, in]``);
+        ``raw_dtype``/``raw_shape`` are the tensor as stored.
     nbytes : int
         Bytes in the source, including a scale that goes with it.
     load : callable
         Returns an ndarray (float, trits, raw) or a :class:`TernaryTensor`.
     owner : str or None
-        For an HF ``weight_scale``: the packed weight it belongs to.
+        For a scale stored beside its tensor (an HF ``weight_scale``, the
+        ``NAME.scale`` of ``tritpack unpack``): the tensor it belongs to.
+    load_scale : callable or None
+        For an integer tensor with a ``NAME.scale`` beside it: reads that scale.
     """
 
     name: str
@@ -67,6 +75,9 @@ class SourceTensor:
     origin: dict = field(default_factory=dict)
     load_raw: Callable | None = field(default=None, repr=False)
     raw_shape: tuple | None = None
+    load_scale: Callable | None = field(default=None, repr=False)
+    _not_trits: str | None = field(default=None, init=False, repr=False)
+    _checked: bool = field(default=False, init=False, repr=False)
 
     @property
     def raw_dtype(self) -> str:
@@ -75,9 +86,9 @@ class SourceTensor:
 
     def __post_init__(self):
         if not self.origin:
-            fmt = {"float": "float", "trits": "trits"}.get(self.kind, "raw")
+            fmt = self.kind if self.kind in ("float", "int") else "raw"
             self.origin = {"format": fmt, "dtype": self.dtype, "bytes": int(self.nbytes)}
-        if self.kind in ("float", "trits") and self.scale_dtype is None:
+        if self.kind in ("float", "int") and self.scale_dtype is None:
             self.scale_dtype = "F32"
         if self.load_raw is None:
             self.load_raw = self.load
@@ -87,6 +98,19 @@ class SourceTensor:
     @property
     def num_weights(self) -> int:
         return math.prod(self.shape)
+
+    def not_trits(self) -> str | None:
+        """For an ``"int"`` tensor: why it is not trits (its first value that is not
+        -1, 0 or 1), or None if it is.  Reads the tensor the first time."""
+        if self.kind != "int":
+            return f"a {self.dtype} tensor, not integer trits"
+        if not self._checked:
+            try:
+                check_trits(self.load(), what=f"{self.dtype} tensor")
+            except ValueError as exc:
+                self._not_trits = str(exc)
+            self._checked = True
+        return self._not_trits
 
 
 @dataclass
@@ -125,26 +149,29 @@ def open_source(path) -> Source:
     Raises
     ------
     WeightsError
-        If the file cannot be read or parsed.
+        If the file cannot be read or parsed; the message says what the file is
+        and what was expected.
     """
     path = Path(path)
-    try:
-        with open(path, "rb") as f:
-            magic = f.read(8)
-    except OSError as exc:
-        raise WeightsError(f"cannot read: {exc.strerror or exc}", path) from None
-    if magic.startswith(GGUF_MAGIC):
+    fmt, size = sniff(path)
+    if fmt == "gguf":
         return _open_gguf(path)
-    if magic.startswith(NPY_MAGIC):
+    if fmt == "npy":
         return _open_npy(path)
-    return _open_safetensors(path)
+    try:
+        return _open_safetensors(path)
+    except WeightsError:
+        named = not_the_named_format(path, size)  # e.g. x.gguf without the GGUF magic
+        if named is not None:
+            raise named from None
+        raise
 
 
 def _kind_of(dtype: str) -> str:
     if dtype in FLOAT_DTYPES:
         return "float"
-    if dtype in ("I8", "I16", "I32", "I64"):
-        return "trits"
+    if dtype in INT_DTYPES:
+        return "int"
     return "raw"
 
 
@@ -163,6 +190,16 @@ def _open_npy(path: Path) -> Source:
     return Source(path, "npy", [t])
 
 
+def _int_scale(st: SafetensorsReader, name: str) -> str | None:
+    """The ``NAME.scale`` of an integer tensor, as ``tritpack unpack`` writes it, or None."""
+    info, sname = st.info(name), name + UNPACKED_SCALE_SUFFIX
+    if info.dtype not in INT_DTYPES or sname not in st:
+        return None
+    s = st.info(sname)
+    shapes = {expected_scale_shape(info.size, lay) for lay in ("tensor", "block256")}
+    return sname if s.dtype in SCALE_DTYPES and s.shape in shapes else None
+
+
 def _open_safetensors(path: Path) -> Source:
     st = SafetensorsReader(path)
     items = []
@@ -170,6 +207,8 @@ def _open_safetensors(path: Path) -> Source:
     for name, info in st.tensors.items():
         sname = scale_name(name)
         if info.dtype == "U8" and sname in st and len(info.shape) >= 1:
+            owners[sname] = name
+        elif (sname := _int_scale(st, name)) is not None:
             owners[sname] = name
     for name, info in st.tensors.items():
         if name in owners:
@@ -180,8 +219,18 @@ def _open_safetensors(path: Path) -> Source:
         if scale_name(name) in owners:
             items.append(_hf_item(st, path, name))
             continue
+        load = _wrap(path, name, lambda n=name: st.read(n))
+        sname = name + UNPACKED_SCALE_SUFFIX
+        if sname in owners:
+            s = st.info(sname)
+            layout = "tensor" if s.shape == (1,) else "block256"
+            items.append(SourceTensor(
+                name, "int", info.dtype, info.shape, info.nbytes + s.nbytes, load,
+                scale_dtype=s.dtype, layout=layout, load_raw=load,
+                load_scale=_wrap(path, sname, lambda n=sname: st.read(n))))
+            continue
         items.append(SourceTensor(name, _kind_of(info.dtype), info.dtype, info.shape,
-                                  info.nbytes, _wrap(path, name, lambda n=name: st.read(n))))
+                                  info.nbytes, load))
     return Source(path, "safetensors", items, {"metadata": dict(st.metadata)})
 
 

@@ -12,7 +12,8 @@ is touched (a truncated or corrupt file is a :class:`WeightsError`, never a
 crash), and reads each tensor on demand (``BF16`` through ``ml_dtypes``).
 The writer streams: it reserves the header, writes each tensor as it comes,
 and rewrites the header at the end (so metadata such as checksums can depend
-on the data), all into a temporary file that is renamed only on success.
+on the data), all through :func:`golden.fileio.atomic_output` (a temporary file
+renamed only on success, removed on any failure or interrupt).
 """
 
 from __future__ import annotations
@@ -21,19 +22,16 @@ import json
 import math
 import os
 import struct
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import ml_dtypes
 import numpy as np
 
+from ..fileio import atomic_output
 from .errors import WeightsError
 
-__all__ = [
-    "DTYPES", "TensorInfo", "SafetensorsReader", "SafetensorsWriter", "dtype_name",
-    "publish",
-]
+__all__ = ["DTYPES", "TensorInfo", "SafetensorsReader", "SafetensorsWriter", "dtype_name"]
 
 DTYPES = {
     "F64": np.dtype("<f8"),
@@ -53,14 +51,6 @@ DTYPES = {
     "BOOL": np.dtype("?"),
 }
 MAX_HEADER = 100 * 1024 * 1024  # the limit the reference implementation uses
-
-
-def publish(tmp, path) -> None:
-    """Give a finished temporary file the usual permissions and rename it to ``path``."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp made it 0600
-    os.replace(tmp, path)
 
 
 def dtype_name(dtype) -> str:
@@ -122,7 +112,8 @@ class SafetensorsReader:
                 head = f.read(8)
                 if len(head) < 8:
                     raise self._error(
-                        f"truncated: {size} bytes, too short for a safetensors header"
+                        f"truncated safetensors file: {size} bytes, too short for its "
+                        "8-byte header length"
                     )
                 (n,) = struct.unpack("<Q", head)
                 if n > min(size - 8, MAX_HEADER):
@@ -256,11 +247,9 @@ class SafetensorsWriter:
             raise WeightsError("duplicate tensor names in the output", self.path)
         self._header_len = len(self._header(metadata))
         self._next = 0
-        fd, tmp = tempfile.mkstemp(
-            prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent or "."
-        )
-        self._tmp = Path(tmp)
-        self._file = os.fdopen(fd, "w+b")
+        self._out = atomic_output(self.path, "w+b")
+        self._file = self._out.__enter__()
+        self._done = False
         self._file.write(b"\0" * (8 + self._header_len))
 
     def _header(self, metadata: dict[str, str], pad_to: int | None = None) -> bytes:
@@ -304,18 +293,19 @@ class SafetensorsWriter:
         self._file.write(struct.pack("<Q", len(header)) + header)
         self._file.flush()
         os.fsync(self._file.fileno())
-        self._file.close()
-        publish(self._tmp, self.path)
+        self._done = True
+        self._out.__exit__(None, None, None)  # renames the temporary file to the path
 
-    def discard(self) -> None:
-        if not self._file.closed:
-            self._file.close()
-        self._tmp.unlink(missing_ok=True)
+    def discard(self, exc: BaseException | None = None) -> None:
+        """Remove the temporary file (the destination stays untouched)."""
+        if not self._done:
+            self._done = True
+            exc = exc if exc is not None else RuntimeError("discarded")
+            self._out.__exit__(type(exc), exc, exc.__traceback__)
 
     def __enter__(self):
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        if exc_type is not None or self._tmp.exists():
-            self.discard()
+        self.discard(exc if exc is not None else None)
         return False

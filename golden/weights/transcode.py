@@ -13,31 +13,32 @@ Out of the container:
 * :func:`to_hf` writes ``uint8 [out/4, in]`` plus ``weight_scale`` (the
   original number and dtype when the tensor came from HF).
 * :func:`to_unpacked` writes plain tensors: int8 trits plus a float32
-  multiplicative scale, or dequantized floats.
+  multiplicative scale ``NAME.scale`` (which ``pack`` takes back as the
+  tensor's scale), or dequantized floats; the ``__metadata__`` of the
+  safetensors file the container came from is kept.
 
-Every output is written to a temporary file and renamed on success.
+Every output is written through :func:`golden.fileio.atomic_output`: a
+temporary file renamed on success, removed on any failure or interrupt.
 """
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from ..fileio import atomic_output
 from .container import Container, Entry
 from .errors import WeightsError
+from .formats import TARGETS, UNPACK_DTYPES, UNPACKED_SCALE_SUFFIX
 from .gguf_tq import QK, TYPE_SIZE, trits_to_tq
 from .hf_bitnet import hf_pack, scale_name
-from .stfile import DTYPES, SafetensorsWriter, publish
+from .stfile import DTYPES, SafetensorsWriter
 from .ternary import TernaryTensor
 
-__all__ = ["TARGETS", "to_gguf", "to_hf", "to_unpacked", "UNPACK_DTYPES"]
+__all__ = ["TARGETS", "to_gguf", "to_hf", "to_unpacked", "UNPACK_DTYPES", "source_metadata"]
 
-TARGETS = ("TQ1_0", "TQ2_0", "hf")
-UNPACK_DTYPES = {"int8": None, "f32": "F32", "f16": "F16", "bf16": "BF16"}
 _GGUF_PLAIN = ("F32", "F16", "BF16", "F64", "I8", "I16", "I32", "I64")
 
 
@@ -98,39 +99,35 @@ def to_gguf(src, dst, qtype: str | None = None, progress: bool | None = None) ->
                 plan.append((e, None, e.stored_shape))
             else:
                 raise WeightsError(f"GGUF cannot hold a {e.dtype} tensor", src, e.name)
-    fd, tmp = tempfile.mkstemp(prefix=f".{Path(dst).name}.", suffix=".tmp",
-                               dir=Path(dst).parent)
-    os.close(fd)
-    try:
-        w = gguf.GGUFWriter(tmp, arch)
-        _add_gguf_kv(w, c.source.get("gguf_kv", []))
-        for e, qt, shape in plan:
-            if qt is not None:
-                nbytes = int(np.prod(shape))
-                w.add_tensor_info(e.name, shape, np.dtype(np.uint8), nbytes,
-                                  raw_dtype=gguf.GGMLQuantizationType[qt])
-            elif e.dtype == "BF16":
-                w.add_tensor_info(e.name, (*shape[:-1], shape[-1] * 2), np.dtype(np.uint8),
-                                  e.data_bytes, raw_dtype=gguf.GGMLQuantizationType.BF16)
-            else:
-                w.add_tensor_info(e.name, shape, DTYPES[e.dtype], e.data_bytes)
-        w.write_header_to_file()
-        w.write_kv_data_to_file()
-        w.write_ti_data_to_file()
-        for e, qt, shape in _bar(plan, "gguf", progress):
-            if e.kind == "ternary":
-                t = c.read_ternary(e.name)
-                data = trits_to_tq(t.trits, _block_scales(e, t), qt).reshape(shape)
-            else:
-                data = c.read_raw(e.name)
-                if e.dtype == "BF16":
-                    data = data.view(np.uint8)
-            w.write_tensor_data(np.ascontiguousarray(data))
-        w.close()
-        publish(tmp, dst)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_output(dst, "wb") as f:
+        # gguf's writer opens its output by name: give it the atomic temporary file's.
+        w = gguf.GGUFWriter(Path(f"/dev/fd/{f.fileno()}"), arch)
+        try:
+            _add_gguf_kv(w, c.source.get("gguf_kv", []))
+            for e, qt, shape in plan:
+                if qt is not None:
+                    nbytes = int(np.prod(shape))
+                    w.add_tensor_info(e.name, shape, np.dtype(np.uint8), nbytes,
+                                      raw_dtype=gguf.GGMLQuantizationType[qt])
+                elif e.dtype == "BF16":
+                    w.add_tensor_info(e.name, (*shape[:-1], shape[-1] * 2), np.dtype(np.uint8),
+                                      e.data_bytes, raw_dtype=gguf.GGMLQuantizationType.BF16)
+                else:
+                    w.add_tensor_info(e.name, shape, DTYPES[e.dtype], e.data_bytes)
+            w.write_header_to_file()
+            w.write_kv_data_to_file()
+            w.write_ti_data_to_file()
+            for e, qt, shape in _bar(plan, "gguf", progress):
+                if e.kind == "ternary":
+                    t = c.read_ternary(e.name)
+                    data = trits_to_tq(t.trits, _block_scales(e, t), qt).reshape(shape)
+                else:
+                    data = c.read_raw(e.name)
+                    if e.dtype == "BF16":
+                        data = data.view(np.uint8)
+                w.write_tensor_data(np.ascontiguousarray(data))
+        finally:
+            w.close()
 
 
 def _add_gguf_kv(w, kv: list) -> None:
@@ -191,8 +188,8 @@ def to_hf(src, dst, progress: bool | None = None) -> None:
         else:
             layout.append((e.name, e.dtype, e.stored_shape))
         jobs.append(e)
-    meta = c.source.get("metadata") if c.source.get("format") == "safetensors" else None
-    with SafetensorsWriter(dst, layout, meta or {}) as w:
+    meta = source_metadata(c)
+    with SafetensorsWriter(dst, layout, meta) as w:
         for e in _bar(jobs, "hf", progress):
             if e.kind == "ternary":
                 t = c.read_ternary(e.name)
@@ -203,14 +200,24 @@ def to_hf(src, dst, progress: bool | None = None) -> None:
                     raise exc.at(src, e.name) from None
             else:
                 w.write(e.name, c.read_raw(e.name).tobytes())
-        w.close(meta or {})
+        w.close(meta)
+
+
+def source_metadata(c: Container) -> dict[str, str]:
+    """The ``__metadata__`` of the safetensors file the container was packed from ({})."""
+    meta = c.source.get("metadata") if c.source.get("format") == "safetensors" else None
+    return dict(meta or {})
 
 
 def to_unpacked(src, dst, dtype: str = "int8", patterns=None,
                 progress: bool | None = None) -> None:
     """Write plain tensors: ``int8`` trits with ``NAME.scale`` (float32, multiply;
     one per tensor or per 256-weight block), or dequantized ``f32``/``f16``/``bf16``.
-    Carried tensors are copied."""
+    Carried tensors are copied; the source's safetensors ``__metadata__`` is kept.
+
+    ``pack`` of the int8 output gives back the container's trits, with each
+    ``NAME.scale`` as the scale of ``NAME`` (float32, same layout).
+    """
     if dtype not in UNPACK_DTYPES:
         raise WeightsError(f"unknown dtype {dtype!r}; expected one of {', '.join(UNPACK_DTYPES)}")
     c = Container(src)
@@ -220,10 +227,12 @@ def to_unpacked(src, dst, dtype: str = "int8", patterns=None,
         if e.kind == "raw":
             layout.append((e.name, e.dtype, e.stored_shape))
         elif dtype == "int8":
-            layout += [(e.name, "I8", e.shape), (e.name + ".scale", "F32", e.scale_shape)]
+            layout += [(e.name, "I8", e.shape),
+                       (e.name + UNPACKED_SCALE_SUFFIX, "F32", e.scale_shape)]
         else:
             layout.append((e.name, UNPACK_DTYPES[dtype], e.shape))
-    with SafetensorsWriter(dst, layout, {}) as w:
+    meta = source_metadata(c)
+    with SafetensorsWriter(dst, layout, meta) as w:
         for e in _bar(entries, "unpack", progress):
             if e.kind == "raw":
                 w.write(e.name, c.read_raw(e.name).tobytes())
@@ -232,7 +241,8 @@ def to_unpacked(src, dst, dtype: str = "int8", patterns=None,
             if dtype == "int8":
                 s = t.scale.astype(np.float32)
                 w.write(e.name, t.trits.tobytes())
-                w.write(e.name + ".scale", (np.float32(1) / s if t.mode == "divide" else s))
+                w.write(e.name + UNPACKED_SCALE_SUFFIX,
+                        (np.float32(1) / s if t.mode == "divide" else s))
             else:
                 w.write(e.name, t.dequantize(DTYPES[UNPACK_DTYPES[dtype]]))
-        w.close({})
+        w.close(meta)
