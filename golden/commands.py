@@ -1,24 +1,28 @@
 """The golden model's subcommands: ``tritpack lut``, ``encode``, ``decode`` and ``bench``.
 
 Each ``register_*`` function is a ``tritpack.commands`` entry point that adds
-one subparser (see :mod:`golden.cli`).  Every output file is written to a
-temporary file and renamed, so a failed command leaves no partial file.
+one subparser (see :mod:`tritpack.cli`).  Outputs follow the one policy of
+:mod:`.fileio`, checked before any work: an existing file is replaced only with
+``--force``, the parent directory must exist, ``-o -`` is standard output where
+the output is text; every file is written atomically.  Inputs are read by
+:mod:`.inputs`.
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import shlex
 import sys
 from importlib.metadata import entry_points
-from pathlib import Path
 
 import numpy as np
 
 from .blocks import BLOCK_SIZES, PackedTensor, check_block, pack, unpack
-from .codec import InvalidCodeError, as_codes, decode
-from .fileio import atomic_output, write_atomic
-from .lut import TRITS_PER_BYTE
+from .codec import InvalidCodeError, decode
+from .fileio import atomic_output, check_output, write_output
+from .inputs import load_packed, load_trits
+from .lut import CODEC_NAMES, TRITS_PER_BYTE, Lut, get_lut
 from .lut_io import EXPORT_FORMATS, export_lut, resolve_codec
 
 __all__ = ["register_lut", "register_encode", "register_decode", "register_bench"]
@@ -36,16 +40,8 @@ def _add_block(p: argparse.ArgumentParser) -> None:
     p.add_argument("--block", type=int, default=320, choices=BLOCK_SIZES, help=_BLOCK_HELP)
 
 
-def _write_output(path: str, data: bytes | str) -> None:
-    """Write to ``path`` atomically, or to standard output for ``-``."""
-    if path == "-":
-        if isinstance(data, str):
-            sys.stdout.write(data)
-        else:
-            sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    else:
-        write_atomic(path, data)
+def _add_force(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true", help="replace an existing output file")
 
 
 def _note(msg: str) -> None:
@@ -75,78 +71,85 @@ def register_lut(subparsers) -> None:
     p.add_argument("--format", default="hex", choices=tuple(EXPORT_FORMATS),
                    help="output format (default: hex)")
     p.add_argument("-o", "--output", default="-", metavar="FILE",
-                   help="output file (default: standard output)")
+                   help="output file (default: -, standard output)")
+    _add_force(p)
     p.set_defaults(func=run_lut)
 
 
 def run_lut(args) -> int:
     """Write the export of ``--codec`` in ``--format``."""
+    out = check_output(args.output, force=args.force, stdout_ok=True, what="LUT file")
     lut = resolve_codec(args.codec)
-    _write_output(args.output, export_lut(lut, args.format))
+    write_output(out, export_lut(lut, args.format))
     return 0
 
 
 # ----------------------------------------------------------------------------- encode
 
-def _load_npy(path: str, what: str) -> np.ndarray:
-    """A .npy file as an array (memory-mapped), with a one-line error for anything else."""
-    with open(path, "rb") as f:
-        magic = f.read(6)
-    if magic != b"\x93NUMPY":
-        raise ValueError(f"{path}: not a .npy file (no NUMPY header); expected a .npy of {what}")
-    try:
-        return np.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, EOFError) as exc:
-        raise ValueError(f"{path}: unreadable .npy file of {what}: {exc}") from None
-
-
-def _out_format(args, default_npy: bool) -> str:
+def _out_format(args) -> str:
+    """``npy`` or ``raw``: --format, or from the output's suffix."""
     if args.format != "auto":
         return args.format
-    return "npy" if args.output.endswith(".npy") or default_npy else "raw"
+    return "npy" if args.output.lower().endswith(".npy") else "raw"
+
+
+def _check_encode_output(args) -> None:
+    fmt = _out_format(args)
+    suffixes = (".npy",) if fmt == "npy" else None
+    out = check_output(args.output, force=args.force, suffixes=suffixes, what="packed output")
+    if fmt == "raw" and out.suffix.lower() == ".npy":
+        raise OSError(f"packed output {out}: --format raw writes raw bytes, not a .npy file; "
+                      "use another suffix (.bin) or --format npy")
 
 
 def register_encode(subparsers) -> None:
     """Add ``tritpack encode`` to ``subparsers``."""
     p = subparsers.add_parser(
         "encode", formatter_class=_FMT,
-        help="pack a .npy tensor of trits into 5-trit bytes, in blocks",
-        description="Pack a tensor of trits (-1, 0, 1) from a .npy file into bytes, five\n"
-        "trits per byte, in blocks of --block trits; the tail of the last block is\n"
-        "padded with zero trits.  The output is the packed bytes, raw or as a 1-D uint8\n"
-        ".npy.  The shape is printed; give it to 'tritpack decode --shape' to restore\n"
-        "the tensor exactly.\n\n"
+        help="pack a tensor of trits (.npy, text, FILE.safetensors:NAME) into 5-trit bytes",
+        description="Pack a tensor of trits (-1, 0, 1) into bytes, five trits per byte, in\n"
+        "blocks of --block trits; the tail of the last block is padded with zero trits.\n"
+        "INPUT is a .npy (any shape, integer or float dtype), text of -1 0 1 separated\n"
+        "by spaces, commas or new lines (# starts a comment), or a tensor of a\n"
+        "safetensors or GGUF file as FILE.safetensors:NAME (needs the 'weights' extra).\n"
+        "The output is the packed bytes, raw or as a 1-D uint8 .npy.  The command that\n"
+        "restores the tensor exactly (tritpack decode with --shape, --codec, --block)\n"
+        "is printed.\n\n"
         "example:\n  tritpack encode weights.npy -o weights.bin --codec tq1",
     )
-    p.add_argument("input", metavar="INPUT.npy",
-                   help="tensor of trits, any shape, integer or float dtype")
+    p.add_argument("input", metavar="INPUT",
+                   help="trits: .npy, text, or FILE.safetensors:NAME / FILE.gguf:NAME")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
-                   help="packed output (written atomically)")
+                   help="packed output (written atomically; not standard output: binary)")
     _add_codec(p)
     _add_block(p)
     p.add_argument("--format", default="auto", choices=("auto", "raw", "npy"),
                    help="output format; auto: npy if FILE ends in .npy, else raw bytes")
+    _add_force(p)
     p.set_defaults(func=run_encode)
 
 
 def run_encode(args) -> int:
     """Pack the input tensor into blocks and write the bytes atomically."""
+    _check_encode_output(args)
     lut = resolve_codec(args.codec)
-    trits = _load_npy(args.input, "trits")
+    trits = load_trits(args.input, what="input")
     packed = pack(trits, lut, args.block)
-    fmt = _out_format(args, default_npy=False)
+    fmt = _out_format(args)
     with atomic_output(args.output) as f:
         if fmt == "npy":
             np.save(f, packed.data, allow_pickle=False)
         else:
             f.write(packed.data.tobytes())
     shape = ",".join(str(d) for d in packed.shape) or '""'
+    restore = ["tritpack", "decode", shlex.quote(args.output), "--shape", shape,
+               "--codec", shlex.quote(args.codec), "--block", str(packed.block),
+               "-o", "OUT.npy"]
     _note(
         f"{packed.num_trits} trits (shape {packed.shape}) -> {packed.num_blocks} blocks of "
-        f"{packed.block} trits = {packed.data.size} bytes (2-bit packing: "
-        f"{math.ceil(packed.num_trits / 4)}), codec {lut.name}; "
-        f"restore with: tritpack decode {args.output} --shape {shape} "
-        f"--block {packed.block} -o OUT.npy"
+        f"{packed.block} trits = {packed.data.size} bytes (2-bit packing would take "
+        f"{math.ceil(packed.num_trits / 4)} bytes), codec {lut.name}; "
+        f"restore with: {' '.join(restore)}"
     )
     return 0
 
@@ -178,7 +181,8 @@ def register_decode(subparsers) -> None:
         "padding is dropped (and checked to be zero trits) and the tensor reshaped;\n"
         "without it, every trit of every block is written as a 1-D array.\n\n"
         "An invalid code is an error naming its byte offset; --on-invalid zero decodes\n"
-        "it to five zero trits instead, as the hardware does.\n\n"
+        "it to five zero trits instead, as the hardware does.  When the bytes decode\n"
+        "cleanly with another built-in codec, the error says so.\n\n"
         "example:\n  tritpack decode weights.bin --shape 4096,4096 -o weights.npy",
     )
     p.add_argument("input", metavar="INPUT", help="packed bytes: raw file, or .npy of uint8")
@@ -189,68 +193,86 @@ def register_decode(subparsers) -> None:
     p.add_argument("--shape", metavar="D0,D1,...", default=None,
                    help="shape of the original tensor (as printed by tritpack encode)")
     p.add_argument("--format", default="auto", choices=("auto", "raw", "npy"),
-                   help="input format; auto: npy if INPUT ends in .npy, else raw bytes")
+                   help="input format; auto: npy if INPUT is a .npy file, else raw bytes")
     p.add_argument("--on-invalid", default="raise", choices=("raise", "zero"),
                    help="invalid codes: raise an error (default) or decode to zeros")
+    _add_force(p)
     p.set_defaults(func=run_decode)
-
-
-def _load_packed(args) -> np.ndarray:
-    fmt = args.format if args.format != "auto" else (
-        "npy" if args.input.endswith(".npy") else "raw")
-    if fmt == "raw":
-        return np.fromfile(args.input, dtype=np.uint8)
-    arr = _load_npy(args.input, "packed bytes")
-    if arr.ndim != 1:
-        raise ValueError(f"{args.input}: shape {arr.shape}; expected a 1-D array of packed bytes")
-    return as_codes(arr, f"{args.input}")
 
 
 def run_decode(args) -> int:
     """Decode whole blocks, check shape and padding, write the .npy atomically."""
+    check_output(args.output, force=args.force, suffixes=(".npy",), what="decoded output")
     lut = resolve_codec(args.codec)
     block = check_block(args.block)
-    data = _load_packed(args)
-    block_bytes = block // TRITS_PER_BYTE
-    if data.size % block_bytes:
-        raise ValueError(
-            f"{args.input}: {data.size} bytes is not a whole number of {block_bytes}-byte "
-            f"blocks (--block {block}); wrong --block or a truncated file?"
-        )
+    shape = None if args.shape is None else _parse_shape(args.shape)
+    data = load_packed(args.input, what="input", block=block, fmt=args.format)
     try:
-        trits = _decode_file(args, lut, data, block)
+        trits = _decode_file(args, lut, data, block, shape)
     except InvalidCodeError as exc:
         raise ValueError(
             f"{args.input}: invalid code 0x{exc.value:02x} at byte offset {exc.offset} for "
-            f"codec {exc.codec!r} (pass --on-invalid zero to decode it as zeros)"
+            f"codec {exc.codec!r}{_other_codec_hint(data, lut, block, shape)} (pass "
+            "--on-invalid zero to decode it as zeros)"
         ) from None
+    except _PaddingError as exc:
+        raise ValueError(f"{args.input}: {exc}{_other_codec_hint(data, lut, block, shape)}") \
+            from None
     with atomic_output(args.output) as f:
         np.save(f, trits, allow_pickle=False)
     return 0
 
 
-def _decode_file(args, lut, data: np.ndarray, block: int) -> np.ndarray:
+class _PaddingError(ValueError):
+    """Padding trits that are not zero: a wrong --shape, --block or --codec."""
+
+
+def _decodes_cleanly(data: np.ndarray, lut: Lut, block: int, shape) -> bool:
+    try:
+        if shape is None:
+            decode(data, lut)
+        else:
+            unpack(PackedTensor(data, shape, block, lut))
+    except ValueError:
+        return False
+    return True
+
+
+def _other_codec_hint(data: np.ndarray, lut: Lut, block: int, shape) -> str:
+    """``"; packed with codec tq1? try --codec tq1"`` when another built-in codec fits."""
+    fits = [name for name in CODEC_NAMES
+            if get_lut(name) is not lut and _decodes_cleanly(data, get_lut(name), block, shape)]
+    if not fits:
+        return ""
+    return f"; packed with codec {fits[0]}? try --codec {fits[0]}"
+
+
+def _decode_file(args, lut, data: np.ndarray, block: int, shape) -> np.ndarray:
     on_invalid = "mask" if args.on_invalid == "zero" else "raise"
-    if args.shape is None:
+    if shape is None:
         trits = decode(data, lut, on_invalid=on_invalid)
         if on_invalid == "mask":
             trits, valid = trits
             _report_invalid(valid)
         _note(f"{data.size * TRITS_PER_BYTE // block} blocks -> {trits.size} trits (1-D, "
               "padding included; pass --shape to restore a tensor)")
-    else:
-        shape = _parse_shape(args.shape)
-        n = math.prod(shape)
-        have = data.size * TRITS_PER_BYTE // block
-        need = -(-n // block)
-        if have != need:
-            raise ValueError(
-                f"--shape {args.shape} holds {n} trits = {need} block(s) of {block} trits, "
-                f"but {args.input} has {have}; wrong --shape or --block?"
-            )
-        if on_invalid == "mask":
-            _report_invalid(decode(data, lut, on_invalid="mask")[1])
+        return trits
+    n = math.prod(shape)
+    have = data.size * TRITS_PER_BYTE // block
+    need = -(-n // block)
+    if have != need:
+        raise ValueError(
+            f"--shape {args.shape} holds {n} trits = {need} block(s) of {block} trits, "
+            f"but {args.input} has {have}; wrong --shape or --block?"
+        )
+    try:
         trits = unpack(PackedTensor(data, shape, block, lut), on_invalid=on_invalid)
+    except InvalidCodeError:
+        raise
+    except ValueError as exc:
+        raise _PaddingError(str(exc)) from None
+    if on_invalid == "mask":
+        _report_invalid(decode(data, lut, on_invalid="mask")[1])
     return trits
 
 
@@ -266,36 +288,30 @@ def _bench_targets() -> dict:
     return {ep.name: ep for ep in entry_points(group="tritpack.bench")}
 
 
-def default_performance_path() -> Path:
-    """docs/PERFORMANCE.md of the source tree (of the working directory if not a checkout)."""
-    root = Path(__file__).resolve().parents[1]
-    if (root / "pyproject.toml").is_file() and (root / "docs").is_dir():
-        return root / "docs" / "PERFORMANCE.md"
-    return Path("docs") / "PERFORMANCE.md"
-
-
 def register_bench(subparsers) -> None:
     """Add ``tritpack bench`` to ``subparsers``."""
     names = sorted(_bench_targets())
     p = subparsers.add_parser(
         "bench", formatter_class=_FMT,
-        help="run benchmarks (golden codec, Verilog, synthesis, RTL); 'all' writes "
-        "docs/PERFORMANCE.md",
-        description="Run a benchmark target and print its Markdown section, or run every\n"
-        "target with 'all' and write docs/PERFORMANCE.md (atomically) with a header\n"
-        "naming the machine and the command.  A target whose module is missing is\n"
-        "reported as not run; one that fails is reported as failed, the others still\n"
-        "run, and the exit status is 1.\n\n"
+        help="run benchmarks (golden codec, Verilog, synthesis, RTL); "
+        "'all -o docs/PERFORMANCE.md' refreshes the performance page",
+        description="Run a benchmark target, or every target with 'all', and print the\n"
+        "Markdown report to standard output, or write it (atomically) where -o says.\n"
+        "'all' adds a header naming the machine and the command: 'make bench' runs\n"
+        "'tritpack bench all -o docs/PERFORMANCE.md --force'.  A target whose module\n"
+        "is missing is reported as not run; one that fails is reported as failed, the\n"
+        "others still run, and the exit status is 1.\n\n"
         f"targets: {', '.join(names)} (plugins of the 'tritpack.bench' entry-point group)\n\n"
-        "examples:\n  tritpack bench golden --quick\n  tritpack bench all",
+        "examples:\n  tritpack bench golden --quick\n"
+        "  tritpack bench all -o docs/PERFORMANCE.md --force",
     )
     p.add_argument("target", choices=names + ["all"], metavar="TARGET|all",
                    help=f"one of: {', '.join(names)}, all")
     p.add_argument("--quick", action="store_true",
                    help="small sizes: a smoke test in seconds, not a figure to quote")
-    p.add_argument("-o", "--output", default=None, metavar="FILE",
-                   help="write the report here (default: stdout for one target, "
-                   "docs/PERFORMANCE.md for all)")
+    p.add_argument("-o", "--output", default="-", metavar="FILE",
+                   help="write the Markdown report here (default: -, standard output)")
+    _add_force(p)
     p.set_defaults(func=run_bench)
 
 
@@ -314,13 +330,14 @@ def _run_target(ep, quick: bool) -> tuple[str, str]:
 
 
 def run_bench(args) -> int:
-    """Run one target or all; for all, write the report with a machine header."""
+    """Run one target or all; for all, the report starts with a machine header."""
     from .bench import report_header
 
+    out = check_output(args.output, force=args.force, stdout_ok=True, what="benchmark report")
     targets = _bench_targets()
     names = sorted(targets) if args.target == "all" else [args.target]
     command = " ".join(["tritpack", "bench", args.target] + (["--quick"] if args.quick else [])
-                       + (["-o", args.output] if args.output else []))
+                       + (["-o", shlex.quote(args.output)] if out is not None else []))
     sections, failed = [], []
     for name in names:
         print(f"tritpack bench: running {name}{' (quick)' if args.quick else ''}",
@@ -331,11 +348,10 @@ def run_bench(args) -> int:
         if status == "failed":
             failed.append(name)
         sections.append(section)
-    output = args.output or (str(default_performance_path()) if args.target == "all" else "-")
-    text = report_header(command) + "\n" + "\n".join(sections)
-    if output == "-":
-        text = "\n".join(sections)
-    _write_output(output, text)
-    if output != "-":
-        _note(f"wrote {output}")
+    text = "\n".join(sections)
+    if args.target == "all":
+        text = report_header(command) + "\n" + text
+    write_output(out, text)
+    if out is not None:
+        _note(f"wrote {out}")
     return 1 if failed else 0

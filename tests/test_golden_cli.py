@@ -1,6 +1,7 @@
 """`tritpack lut|encode|decode|bench`: help, round trips, one-line errors, no partial files."""
 
 import os
+import shlex
 import subprocess
 import sys
 from importlib.metadata import EntryPoint
@@ -8,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.lib import format as npy_format
 
 from tritpack import golden
 from tritpack.cli import main
@@ -63,7 +65,7 @@ def weights(tmp_path):
 @pytest.mark.parametrize("suffix", [".bin", ".npy"])
 def test_encode_decode_roundtrip(weights, tmp_path, capsys, codec, block, suffix):
     src, trits = weights
-    packed = tmp_path / f"w{suffix}"
+    packed = tmp_path / f"packed{suffix}"
     code, _, err = run(["encode", src, "-o", packed, "--codec", codec, "--block", block], capsys)
     assert code == 0, err
     assert "--shape 7,97" in err
@@ -75,7 +77,9 @@ def test_encode_decode_roundtrip(weights, tmp_path, capsys, codec, block, suffix
     assert code == 0, err
     back = np.load(out)
     assert back.dtype == np.int8 and np.array_equal(back, trits)
-    code, _, _ = run(["decode", packed, "-o", out, "--codec", codec, "--block", block], capsys)
+    code, _, err = run(["decode", packed, "-o", out, "--codec", codec, "--block", block,
+                        "--force"], capsys)
+    assert code == 0, err
     flat = np.load(out)
     assert flat.size == data.size * 5 and np.array_equal(flat[: trits.size], trits.ravel())
 
@@ -135,14 +139,44 @@ def test_write_is_atomic_on_failure_mid_write(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("argv, fragments", [
-    (["encode", "{tmp}/missing.npy", "-o", "{tmp}/o.bin"], ["No such file", "missing.npy"]),
-    (["encode", "{tmp}/raw.bin", "-o", "{tmp}/o.bin"], ["raw.bin: not a .npy file"]),
-    (["encode", "{tmp}/str.npy", "-o", "{tmp}/o.bin"], ["not dtype <U1"]),
+    (["encode", "{tmp}/missing.npy", "-o", "{tmp}/o.bin"],
+     ["missing.npy: no such file; expected a file of trits"]),
+    (["encode", "{tmp}/raw.bin", "-o", "{tmp}/o.bin"],
+     ["raw.bin: packed bytes (raw); expected trits"]),
+    (["encode", "{tmp}/str.npy", "-o", "{tmp}/o.bin"], ["str.npy", "not dtype <U1"]),
+    (["encode", "{tmp}", "-o", "{tmp}/o.bin"], ["is a directory; expected a file of trits"]),
+    (["encode", "{tmp}/nontern.npy", "-o", "{tmp}/o.bin"],
+     ["input {tmp}/nontern.npy: value 2 at index (0, 1) is not a trit"]),
+    (["encode", "{tmp}/empty.npy", "-o", "{tmp}/o.bin"], ["empty.npy: empty file (0 bytes)"]),
+    (["encode", "{tmp}/huge.npy", "-o", "{tmp}/o.bin"],
+     ["huge.npy: .npy header claims shape (100000000000,)", "the file holds 0 bytes"]),
+    (["encode", "{tmp}/ok.npy", "-o", "{tmp}"], ["packed output {tmp}: it is a directory"]),
+    (["encode", "{tmp}/ok.npy", "-o", ""], ["empty path for the packed output"]),
+    (["encode", "{tmp}/ok.npy", "-o", "-"], ["cannot go to standard output"]),
+    (["encode", "{tmp}/ok.npy", "-o", "{tmp}/o.npy", "--format", "raw"],
+     ["--format raw writes raw bytes, not a .npy file"]),
+    (["encode", "{tmp}/ok.npy", "-o", "{tmp}/raw.bin"], ["raw.bin exists; use --force"]),
+    (["decode", "{tmp}/inv.bin", "-o", "{tmp}/ok.npy"], ["ok.npy exists; use --force"]),
+    (["decode", "{tmp}/inv.bin", "-o", "{tmp}/o.bin"], ["expected a file name ending in .npy"]),
+    (["decode", "{tmp}/inv.bin", "-o", "-"], ["cannot go to standard output"]),
+    (["decode", "{tmp}/inv.bin", "-o", "{tmp}/nodir/o.npy"], ["does not exist"]),
+    (["decode", "{tmp}/ok.npy", "-o", "{tmp}/o.npy"], ["ok.npy: .npy of int8; expected packed"]),
+    (["decode", "{tmp}/empty.npy", "-o", "{tmp}/o.npy"], ["empty.npy: empty file (0 bytes)"]),
+    (["lut", "-o", "{tmp}/raw.bin"], ["LUT file {tmp}/raw.bin exists; use --force"]),
+    (["lut", "-o", "{tmp}/nodir/l.hex"], ["does not exist"]),
+    (["lut", "-o", "{tmp}"], ["it is a directory"]),
+    (["bench", "golden", "-o", "{tmp}/raw.bin"], ["benchmark report {tmp}/raw.bin exists"]),
+    (["bench", "golden", "-o", "{tmp}/nodir/P.md"], ["does not exist"]),
     (["encode", "{tmp}/ok.npy", "-o", "{tmp}/nodir/o.bin"], ["directory", "does not exist"]),
     (["encode", "{tmp}/ok.npy", "-o", "{tmp}/o.bin", "--codec", "tq9"],
      ["unknown codec 'tq9'", "standard, tq1"]),
     (["decode", "{tmp}/raw.bin", "-o", "{tmp}/o.npy"],
      ["raw.bin: 3 bytes is not a whole number of 64-byte blocks"]),
+    (["decode", "{tmp}/ones_tq1.bin", "-o", "{tmp}/o.npy"],
+     ["invalid code 0xff at byte offset 0 for codec 'standard'; packed with codec tq1? try "
+      "--codec tq1"]),
+    (["decode", "{tmp}/ones_tq1.bin", "-o", "{tmp}/o.npy", "--shape", "10", "--on-invalid",
+      "zero"], ["padding trit", "packed with codec tq1? try --codec tq1"]),
     (["decode", "{tmp}/inv.bin", "-o", "{tmp}/o.npy"],
      ["invalid code 0xfa at byte offset 1", "--on-invalid zero"]),
     (["decode", "{tmp}/inv.bin", "-o", "{tmp}/o.npy", "--shape", "1000"],
@@ -153,14 +187,22 @@ def test_write_is_atomic_on_failure_mid_write(tmp_path, monkeypatch):
      ["invalid code 0x01 at byte offset 1"]),
     (["decode", "{tmp}/nz.bin", "-o", "{tmp}/o.npy", "--shape", "3"],
      ["padding trit 5 (byte offset 1) is 1, expected 0"]),
-    (["decode", "{tmp}/two_d.npy", "-o", "{tmp}/o.npy"], ["shape (2, 32); expected a 1-D"]),
-    (["decode", "{tmp}/floats.npy", "-o", "{tmp}/o.npy"], ["not dtype float64"]),
+    (["decode", "{tmp}/two_d.npy", "-o", "{tmp}/o.npy"],
+     ["uint8 .npy of shape (2, 32); expected packed bytes, 1-D or (n, 64) lines"]),
+    (["decode", "{tmp}/floats.npy", "-o", "{tmp}/o.npy"],
+     [".npy of float64; expected packed bytes"]),
     (["lut", "--codec", "{tmp}/dup.json"], ["dup.json: table[9] (code 0x09)", "same tuple"]),
     (["lut", "--codec", "tq1", "--format", "xml"], ["invalid choice: 'xml'"]),
     (["bench", "nothing"], ["invalid choice: 'nothing'"]),
 ])
 def test_errors_are_one_line_with_status_2(argv, fragments, tmp_path, capsys):
     np.save(tmp_path / "ok.npy", np.zeros(5, np.int8))
+    np.save(tmp_path / "nontern.npy", np.array([[0, 2], [1, 0]]))
+    (tmp_path / "empty.npy").write_bytes(b"")
+    with open(tmp_path / "huge.npy", "wb") as f:
+        npy_format.write_array_header_1_0(
+            f, {"descr": "<f8", "fortran_order": False, "shape": (10**11,)})
+    golden.pack(np.ones(10, np.int8), "tq1").data.tofile(tmp_path / "ones_tq1.bin")
     np.save(tmp_path / "str.npy", np.array(["1"]))
     (tmp_path / "raw.bin").write_bytes(b"abc")
     (tmp_path / "inv.bin").write_bytes(bytes([0, 0xFA]) + bytes(62))
@@ -174,6 +216,7 @@ def test_errors_are_one_line_with_status_2(argv, fragments, tmp_path, capsys):
     before = set(os.listdir(tmp_path))
     with pytest.raises(SystemExit) if "invalid choice" in fragments[0] else _nullcontext():
         code, _, err = run([a.format(tmp=tmp_path) for a in argv], capsys)
+        fragments = [f.format(tmp=tmp_path) for f in fragments]
         assert_one_line_error(code, err, *fragments)
     if "invalid choice" in fragments[0]:
         err = capsys.readouterr().err
@@ -233,6 +276,74 @@ def test_bench_all_reports_missing_and_failing_targets(tmp_path, capsys, monkeyp
     assert "bench target boom failed" in err and leftovers(tmp_path) == []
 
 
-def test_bench_all_default_path_is_the_repo_docs():
-    assert commands.default_performance_path() == (
-        Path(golden.__file__).resolve().parents[1] / "docs" / "PERFORMANCE.md")
+def test_bench_writes_only_where_o_says(tmp_path, capsys, monkeypatch):
+    # Without -o the report goes to standard output: no docs/ next to the code or here.
+    targets = {"golden": fake_target("golden", "tritpack.golden.bench:run_golden_bench")}
+    monkeypatch.setattr(commands, "_bench_targets", lambda: targets)
+    monkeypatch.chdir(tmp_path)
+    docs = Path(golden.__file__).resolve().parents[1] / "docs" / "PERFORMANCE.md"
+    before = docs.stat().st_mtime_ns if docs.exists() else None
+    code, out, err = run(["bench", "all", "--quick"], capsys)
+    assert code == 0, err
+    assert out.startswith("# tritpack performance") and "## golden: codec throughput" in out
+    assert "`tritpack bench all --quick`" in out
+    assert list(tmp_path.iterdir()) == []
+    assert (docs.stat().st_mtime_ns if docs.exists() else None) == before
+    assert not hasattr(commands, "default_performance_path")
+    report = tmp_path / "P.md"
+    report.write_text("old")
+    code, _, err = run(["bench", "all", "--quick", "-o", report], capsys)
+    assert code == 2 and "exists; use --force" in err and report.read_text() == "old"
+    code, _, err = run(["bench", "all", "--quick", "-o", report, "--force"], capsys)
+    assert code == 0 and report.read_text().startswith("# tritpack performance")
+
+
+def test_force_replaces_an_output(weights, tmp_path, capsys):
+    src, trits = weights
+    for argv, out in ((["lut", "--codec", "tq1", "-o"], tmp_path / "l.hex"),
+                      (["encode", src, "-o"], tmp_path / "p.bin")):
+        out.write_bytes(b"old")
+        code, _, err = run(argv + [out], capsys)
+        assert code == 2 and "exists; use --force" in err and out.read_bytes() == b"old"
+        assert run(argv + [out, "--force"], capsys)[0] == 0 and out.read_bytes() != b"old"
+    out = tmp_path / "back.npy"
+    out.write_bytes(b"old")
+    assert run(["decode", tmp_path / "p.bin", "-o", out, "--force"], capsys)[0] == 0
+    assert np.load(out)[: trits.size].tolist() == trits.ravel().tolist()
+
+
+@pytest.mark.parametrize("codec", ["tq1", "lutfile"])
+@pytest.mark.parametrize("block", [320, 640])
+def test_encode_prints_a_complete_restore_command(weights, tmp_path, capsys, monkeypatch,
+                                                  codec, block):
+    src, trits = weights
+    monkeypatch.chdir(tmp_path)
+    if codec == "lutfile":
+        std = golden.get_lut("standard")
+        perm = np.random.default_rng(2).permutation(256)
+        custom = golden.Lut.from_table(std.trits[perm], std.valid[perm], name="mine")
+        (tmp_path / "my lut.json").write_text(lut_io.to_json(custom))
+        codec = "my lut.json"
+    code, _, err = run(["encode", src, "-o", "packed w.bin", "--codec", codec, "--block",
+                        block], capsys)
+    assert code == 0, err
+    hint = err.split("restore with: ", 1)[1].strip()
+    argv = shlex.split(hint)
+    assert argv[:2] == ["tritpack", "decode"] and "--codec" in argv and "--block" in argv
+    argv[argv.index("OUT.npy")] = "back.npy"
+    code, _, err = run(argv[1:], capsys)
+    assert code == 0, err
+    assert np.array_equal(np.load("back.npy"), trits)
+
+
+def test_text_and_tensor_inputs_encode(tmp_path, capsys):
+    trits = np.random.default_rng(5).integers(-1, 2, 333).astype(np.int8)
+    (tmp_path / "t.txt").write_text("# my trits\n" + ",".join(map(str, trits)) + "\n")
+    assert run(["encode", tmp_path / "t.txt", "-o", tmp_path / "a.bin"], capsys)[0] == 0
+    assert np.array_equal(np.fromfile(tmp_path / "a.bin", np.uint8), golden.pack(trits).data)
+    st = pytest.importorskip("safetensors.numpy")
+    st.save_file({"w": trits.reshape(9, 37)}, str(tmp_path / "m.safetensors"))
+    code, _, err = run(["encode", f"{tmp_path}/m.safetensors:w", "-o", tmp_path / "b.bin"],
+                       capsys)
+    assert code == 0 and "--shape 9,37" in err
+    assert (tmp_path / "b.bin").read_bytes() == (tmp_path / "a.bin").read_bytes()
