@@ -18,6 +18,7 @@ import numpy as np
 import onnx_ir as ir
 
 from . import DOMAIN
+from .info import weight_of
 from .reference import checked_decode, function_codecs
 
 __all__ = ["FoldResult", "fold_model"]
@@ -81,7 +82,7 @@ def fold_model(model: ir.Model, what: str = "model") -> FoldResult:
                 raise ValueError(f"{what}: node {node.name or out.name}: no 'shape' attribute")
             trits, _ = checked_decode(
                 data, shape, codecs[node.op_type],
-                f"{what}: tensor {out.name!r} (packed in {node.inputs[0].name!r})")
+                f"{what}: tensor {weight_of(out)[0]!r} (packed in {node.inputs[0].name!r})")
             as_node = producer is not None
             value = _put(graph, node, trits, as_node)
             value = _fold_scale(graph, value, as_node)

@@ -12,7 +12,7 @@ from ..weights.report import human_bytes
 from . import DOMAIN
 from .reference import blocks_of, checked_decode, function_codecs
 
-__all__ = ["PackedEntry", "packed_entries", "format_info"]
+__all__ = ["PackedEntry", "packed_entries", "format_info", "weight_of"]
 
 
 @dataclass(frozen=True)
@@ -47,19 +47,19 @@ class PackedEntry:
     problem: str | None
 
 
-def _scale_of(value: ir.Value) -> tuple[str, str]:
-    """(final value name, scale description) following the Cast -> Mul that pack writes."""
+def weight_of(value: ir.Value) -> tuple[str, str]:
+    """(weight name, scale) of a decoded value: the output of the ``Mul(Cast(value), scale)``
+    that pack writes, with ``per tensor`` or ``per row (R)``; else the value itself and ``-``."""
     uses = list(value.uses())
-    if len(uses) == 1 and uses[0].node.op_type == "Cast":
+    if len(uses) == 1 and uses[0].node.op_type == "Cast" and not value.is_graph_output():
         cast = uses[0].node.outputs[0]
         muls = [u.node for u in cast.uses() if u.node.op_type == "Mul"]
-        if len(muls) == 1:
+        if len(muls) == 1 and len(list(cast.uses())) == 1:
             other = [v for v in muls[0].inputs if v is not cast]
-            shape = other[0].shape if other and other[0] is not None else None
-            n = math.prod(shape.numpy()) if shape is not None and shape.is_static() else None
-            desc = "per tensor" if n == 1 else f"per row ({n})" if n else "Mul"
-            return muls[0].outputs[0].name, desc
-        return cast.name, "cast"
+            tensor = ir.convenience.get_const_tensor(other[0]) if other and other[0] else None
+            if tensor is not None:
+                n = math.prod(tensor.shape.numpy())
+                return muls[0].outputs[0].name, "per tensor" if n == 1 else f"per row ({n})"
     return value.name, "-"
 
 
@@ -76,7 +76,7 @@ def packed_entries(model: ir.Model, what: str = "model") -> list[PackedEntry]:
         lut = codecs[node.op_type]
         shape = tuple(node.attributes["shape"].as_ints()) if "shape" in node.attributes else ()
         src = node.inputs[0]
-        name, scale = _scale_of(node.outputs[0])
+        name, scale = weight_of(node.outputs[0])
         tensor = src.const_value
         producer = src.producer()
         if tensor is None and producer is not None and producer.op_type == "Constant":
