@@ -19,9 +19,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,8 +28,8 @@ import onnx.inliner
 from onnx import TensorProto, helper, numpy_helper
 
 from ..blocks import pack, padded_length
+from ..fileio import atomic_directory, check_output_dir
 from ..lut import TRITS_PER_BYTE, Lut, get_lut
-from ..vectors import MANIFEST, _replace_dir, check_target
 from . import DOMAIN
 from .function import IR_DEFAULT, OPSET_DEFAULT, decode_node, domain_opset, make_function
 from .reference import reference_decode
@@ -41,6 +38,7 @@ __all__ = ["Case", "cases", "case_model", "expanded_model", "write_dir", "check_
            "FORMAT"]
 
 FORMAT = "tritpack-ternarydecode-conformance"
+MANIFEST = "manifest.json"
 
 
 @dataclass(frozen=True)
@@ -151,10 +149,7 @@ def write_dir(out, force: bool = False) -> list[Case]:
     OSError
         When ``out`` may not be written.
     """
-    out = Path(out)
-    check_target(out, force)
-    if not out.absolute().parent.is_dir():
-        raise FileNotFoundError(f"{out}: directory {out.absolute().parent} does not exist")
+    out = check_output_dir(out, force=force, marker=MANIFEST, what="conformance directory")
     files = {}
     all_cases = cases()
     for case in all_cases:
@@ -168,17 +163,11 @@ def write_dir(out, force: bool = False) -> list[Case]:
                            "bytes": int(c.packed.size)} for c in all_cases},
         "files": {k: hashlib.sha256(v).hexdigest() for k, v in sorted(files.items())},
     }
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.absolute().parent))
-    try:
+    with atomic_directory(out) as tmp:
         for rel, data in files.items():
             (tmp / rel).parent.mkdir(parents=True, exist_ok=True)
             (tmp / rel).write_bytes(data)
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-        os.chmod(tmp, 0o755)
-        _replace_dir(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     return all_cases
 
 

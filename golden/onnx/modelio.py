@@ -17,6 +17,7 @@ import onnx
 import onnx_ir as ir
 from google.protobuf.message import DecodeError
 
+from .. import fileio
 from ..fileio import atomic_output
 from . import DOMAIN
 from .function import IR_MIN, OPSET_MIN
@@ -30,25 +31,19 @@ _TWO_GB = 2**31
 
 
 def check_output(path: str | os.PathLike, force: bool, *inputs) -> Path:
-    """Refuse ``path`` unless it may be written: checked before any work.
+    """Check an output model path before any work (the project's output policy).
 
     Raises
     ------
     OSError
-        When ``path`` exists (without ``force``), is a directory, is one of
-        ``inputs``, or its directory does not exist.
+        When ``path`` exists (without ``force``), is a directory, does not end
+        in ``.onnx``, is one of ``inputs``, or its directory does not exist.
     """
     out = Path(path)
-    if out.is_dir():
-        raise IsADirectoryError(f"{out}: is a directory; expected an output .onnx file")
-    if not out.parent.is_dir():
-        raise FileNotFoundError(f"{out}: directory {out.parent} does not exist")
     for src in inputs:
         if out.exists() and Path(src).exists() and os.path.samefile(src, out):
-            raise FileExistsError(f"{out}: the output would overwrite the input")
-    if out.exists() and not force:
-        raise FileExistsError(f"{out} exists; use --force to replace it")
-    return out
+            raise OSError(f"ONNX model {out}: the output would overwrite the input")
+    return fileio.check_output(out, force=force, suffixes=(".onnx",), what="ONNX model")
 
 
 def load_proto(path: str | os.PathLike, load_external: bool = False) -> onnx.ModelProto:
