@@ -69,15 +69,17 @@ def _add_summary(p, what: str) -> None:
                    help=f"print the totals only, not a row per tensor of the {what}")
 
 
-def _output(args, fmt: str, what: str, hint: str = "") -> Path:
-    """Check ``-o`` against the output policy before any work (golden.fileio)."""
+def _output(args, fmt: str | None, what: str, hint: str = "") -> Path:
+    """Check ``-o`` against the output policy before any work (golden.fileio); the
+    suffix too unless ``fmt`` is None (transcode checks it once it knows the target)."""
     src, dst = Path(args.src), Path(args.output)
     if args.output.strip() and dst.is_file() and src.exists() and os.path.samefile(src, dst):
         raise WeightsError("the output would overwrite the input", dst)
+    suffixes = None if fmt is None else (SUFFIX[fmt],)
     try:
-        return check_output(args.output, force=args.force, suffixes=(SUFFIX[fmt],), what=what)
+        return check_output(args.output, force=args.force, suffixes=suffixes, what=what)
     except OSError as exc:
-        if hint and dst.suffix.lower() != SUFFIX[fmt]:
+        if hint and fmt is not None and dst.suffix.lower() != SUFFIX[fmt]:
             raise OSError(f"{exc}; {hint}") from None
         raise
 
@@ -296,6 +298,7 @@ def register_transcode(subparsers) -> None:
 
 
 def _run_transcode(args) -> int:
+    _output(args, None, "output file")  # all but the suffix, which depends on the target
     from .container import is_container
 
     if not is_container(args.src):
