@@ -10,19 +10,13 @@ import pytest
 from gguf import GGMLQuantizationType as Q
 from safetensors.numpy import load_file, save_file
 
-from tritpack.cli import main
 from tritpack.golden.weights.hf_bitnet import hf_pack
 from tritpack.golden.weights.stfile import SafetensorsReader
 
+from utils import run_cli as run
 from utils import write_gguf as write_tensors_gguf
 
 RNG = np.random.default_rng(11)
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def tiny_model_metadata(w):

@@ -15,21 +15,16 @@ import numpy as np
 import pytest
 from safetensors.numpy import load_file, save_file
 
-from tritpack.cli import main
 from tritpack.golden.weights import Container
 from tritpack.golden.weights.hf_bitnet import hf_pack
 from tritpack.golden.weights.pack import plan
 from tritpack.golden.weights.sources import open_source
 
+from utils import run_cli as run
+
 RNG = np.random.default_rng(14)
 HIDDEN = 32
 LONG = "encoder.layer.1.attention.self.query.weight"  # longer than any fixed column
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def bert_like(layers=2):

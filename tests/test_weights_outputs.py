@@ -19,15 +19,10 @@ from tritpack.cli import main
 from tritpack.golden.weights import Container
 from tritpack.golden.weights.stfile import SafetensorsReader
 
+from utils import run_cli as run
 from utils import write_gguf
 
 RNG = np.random.default_rng(8)
-
-
-def run(capsys, *argv):
-    code = main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return code, out, err
 
 
 def temp_files(d):

@@ -175,3 +175,15 @@ def write_gguf(path, tensors, arch="llama", metadata=None, alignment=None):
     w.close()
 
 
+
+
+# --- the command line, in process ----------------------------------------------------
+
+
+def run_cli(capsys, *argv):
+    """Run ``tritpack ARGV`` in this process: (exit status, stdout, stderr)."""
+    from tritpack.cli import main
+
+    code = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
