@@ -31,7 +31,7 @@ from . import DOMAIN, DOMAIN_VERSION, OP_TYPE
 
 __all__ = [
     "OPSET_MIN", "OPSET_DEFAULT", "IR_MIN", "IR_DEFAULT", "function_name",
-    "make_function", "decode_node", "domain_opset", "lut_table",
+    "make_function", "decode_node", "domain_opset", "lut_table", "body_text",
 ]
 
 OPSET_MIN = 12  # Constant(value_ints) in the body
@@ -135,3 +135,13 @@ def decode_node(packed: str, output: str, shape, codec: str | Lut = "standard",
 def domain_opset() -> onnx.OperatorSetIdProto:
     """The opset import of the ``ai.tritpack`` domain (version 1)."""
     return helper.make_opsetid(DOMAIN, DOMAIN_VERSION)
+
+
+def body_text(codec: str | Lut = "standard", opset: int = OPSET_DEFAULT) -> str:
+    """The function in ONNX's text syntax (``onnx.printer``), the table's 1280 values elided."""
+    import re
+
+    import onnx.printer
+
+    text = onnx.printer.to_text(make_function(codec, opset))
+    return re.sub(r"\{[-0-9,]{100,}\}", "{...}", text)
