@@ -272,9 +272,15 @@ def _info_source(args) -> int:
     count = {a: sum(1 for st in steps if st.action == a) for a in ("pack", "raw", "skip",
                                                                    "error")}
     weights = sum(st.tensor.num_weights for st in steps if st.action == "pack")
-    print(f"'tritpack pack' would pack {count['pack']} tensors ({weights} weights), carry "
-          f"{count['raw']}, leave out or store as scales {count['skip']}"
-          + (f", and stop at the first of {count['error']} errors" if count["error"] else ""))
+    scales = sum(1 for st in steps if st.action == "skip" and st.why.startswith("scale of"))
+    parts = [f"pack {count['pack']} tensors ({weights} weights)", f"carry {count['raw']}"]
+    if scales:
+        parts.append(f"store {scales} as the scales of packed tensors")
+    if count["skip"] - scales:
+        parts.append(f"leave out {count['skip'] - scales}")
+    if count["error"]:
+        parts.append(f"but stop at the first of {count['error']} errors")
+    print(f"'tritpack pack' would {', '.join(parts)}")
     return 0
 
 

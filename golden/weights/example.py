@@ -1,6 +1,6 @@
 """Write a small BitNet-shaped model to try the weights tools on (random weights).
 
-``python -m golden.weights.example OUT [--format bf16|hf|gguf-tq1|gguf-tq2]``
+``python -m tritpack.golden.weights.example OUT [--format bf16|hf|gguf-tq1|gguf-tq2]``
 
 Llama-style names and shapes (attention q/k/v/o, MLP gate/up/down per layer,
 embeddings, norms, output head); heavy-tailed weights. ``bf16``: float
@@ -84,7 +84,8 @@ def write_example(path, fmt="bf16", **shape) -> None:
 
 
 def main(argv=None) -> None:
-    p = argparse.ArgumentParser(prog="python -m golden.weights.example", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m tritpack.golden.weights.example",
+                                description=__doc__)
     p.add_argument("out")
     p.add_argument("--format", choices=FORMATS, default="bf16")
     p.add_argument("--layers", type=int, default=4)
