@@ -69,7 +69,7 @@ def _add_summary(p, what: str) -> None:
                    help=f"print the totals only, not a row per tensor of the {what}")
 
 
-def _output(args, fmt: str | None, what: str, hint: str = "") -> Path:
+def _output(args, fmt: str | None, what: str, gguf_hint: str = "") -> Path:
     """Check ``-o`` against the output policy before any work (golden.fileio); the
     suffix too unless ``fmt`` is None (transcode checks it once it knows the target)."""
     src, dst = Path(args.src), Path(args.output)
@@ -79,8 +79,8 @@ def _output(args, fmt: str | None, what: str, hint: str = "") -> Path:
     try:
         return check_output(args.output, force=args.force, suffixes=suffixes, what=what)
     except OSError as exc:
-        if hint and fmt is not None and dst.suffix.lower() != SUFFIX[fmt]:
-            raise OSError(f"{exc}; {hint}") from None
+        if gguf_hint and dst.suffix.lower() == SUFFIX["gguf"] != SUFFIX.get(fmt):
+            raise OSError(f"{exc}; {gguf_hint}") from None
         raise
 
 
