@@ -260,3 +260,20 @@ def test_commands_load_without_the_weights_extra(tmp_path):
     assert "tritpack pack: needs the 'weights' extra" in p.stderr
     assert "pip install 'tritpack[weights]'" in p.stderr
     assert "Traceback" not in p.stderr
+
+
+def test_info_predicts_the_error_pack_stops_with(capsys, tmp_path):
+    path = tmp_path / "q.gguf"
+    write_gguf(path, {"a.weight": (RNG.normal(size=(2, 64)).astype(np.float32), Q.Q4_0),
+                      "b.weight": (block_scaled(1, 256), Q.TQ2_0)})
+    code, out, _ = run(capsys, "info", path)
+    assert code == 0
+    row = next(line for line in out.splitlines() if line.startswith("a.weight"))
+    assert "stop with an error: unsupported GGUF quantization type Q4_0" in row
+    assert "stop at the first of 1 errors" in out
+    code, _, err = run(capsys, "pack", path, "-o", tmp_path / "p.safetensors")
+    assert code == 2 and "tensor 'a.weight': unsupported GGUF quantization type Q4_0" in err
+    code, out, _ = run(capsys, "info", path, "--skip-other")
+    assert "leave out" in next(line for line in out.splitlines() if line.startswith("a.weight"))
+    assert run(capsys, "pack", path, "-o", tmp_path / "p.safetensors", "--skip-other")[0] == 0
+    assert list(Container(tmp_path / "p.safetensors").entries) == ["b.weight"]
