@@ -1,16 +1,18 @@
 """``tritpack verilog``: write the decode engine as a Verilog module.
 
 Registered under the ``tritpack.commands`` entry-point group (see
-:mod:`golden.cli`).
+:mod:`tritpack.cli`).  The output follows the one output policy of
+:func:`golden.fileio.check_output`: ``-o -`` is standard output, an existing
+file is replaced only with ``--force``, a missing directory is not created.
 """
 
 from __future__ import annotations
 
 import resource
+import sys
 import time
-from pathlib import Path
 
-from tritpack.golden.fileio import write_atomic
+from tritpack.golden.fileio import check_output, write_output
 
 from .options import add_engine_options, engine_options
 
@@ -18,29 +20,32 @@ __all__ = ["register_verilog"]
 
 
 def _cpu_seconds() -> float:
-    # This process and its children: Amaranth runs Yosys as a child process.
+    # This process and its children: Yosys runs as a child process.
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
 
 
 def _run(args) -> int:
-    from .verilog import generate_verilog  # Amaranth is imported only when needed
-
+    out = check_output(args.output, force=args.force, stdout_ok=True, suffixes=(".v",),
+                       what="Verilog file")
     options = engine_options(args)
-    codec = options["codec"]
+    # Amaranth is imported only when needed.
+    from .verilog import check_module_name, command_line, generate_verilog
+
+    check_module_name(args.module_name)
+    command = command_line(**{**options, "codec": args.codec}, module_name=args.module_name,
+                           output=args.output)
     start, cpu = time.perf_counter(), _cpu_seconds()
-    text = generate_verilog(module_name=args.module_name, **options)
+    text = generate_verilog(module_name=args.module_name, command=command, **options)
     elapsed, cpu = time.perf_counter() - start, _cpu_seconds() - cpu
-    args.output.parent.mkdir(parents=True, exist_ok=True)  # `make verilog` in a fresh clone
-    write_atomic(args.output, text)
+    write_output(out, text)
     variant = ("registered" if args.registered else "unregistered") + f", impl {args.impl}"
     if args.pipelined:
         variant += ", pipelined (latency 2)"
-    print(
-        f"wrote {args.output}: module {args.module_name}, {args.lanes} lanes, "
-        f"codec {codec.name}, {variant}, {len(text)} bytes "
-        f"in {elapsed:.2f} s ({cpu:.2f} s CPU)"
-    )
+    # With `-o -` the Verilog is standard output: the summary goes to standard error.
+    print(f"wrote {out or 'standard output'}: module {args.module_name}, {args.lanes} lanes, "
+          f"codec {options['codec'].name}, {variant}, {len(text)} bytes "
+          f"in {elapsed:.2f} s ({cpu:.2f} s CPU)", file=sys.stdout if out else sys.stderr)
     return 0
 
 
@@ -50,11 +55,15 @@ def register_verilog(subparsers) -> None:
         "verilog",
         help="write the decode engine as Verilog with AXI4-Stream ports",
         description="Generate the streaming decode engine as one Verilog module with "
-        "AXI4-Stream ports (clk, rst, s_axis_*, m_axis_*, error).",
+        "AXI4-Stream ports (clk, rst, s_axis_*, m_axis_*, error) and a header saying "
+        "what it is and the command that writes it again.",
     )
     add_engine_options(p)
     p.add_argument("--module-name", default="ternary_decoder", metavar="NAME",
-                   help="name of the Verilog module (default ternary_decoder)")
-    p.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.v",
-                   help="Verilog file to write")
+                   help="name of the Verilog module: an identifier, not a keyword "
+                   "(default ternary_decoder)")
+    p.add_argument("-o", "--output", required=True, metavar="FILE.v",
+                   help="Verilog file to write, or - for standard output; its directory "
+                   "must exist")
+    p.add_argument("--force", action="store_true", help="replace an existing file")
     p.set_defaults(func=_run)

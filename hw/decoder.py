@@ -3,7 +3,7 @@
 :class:`TernaryDecoder` takes one cache line per input transfer and emits
 ``64 / lanes`` output transfers of ``5 * lanes`` trits each.  Its streams follow
 every rule of :mod:`amaranth.lib.stream`.  The decode table is built from the
-golden model (see :mod:`hw.lane`).
+golden model (see :mod:`tritpack.hw.lanes`).
 """
 
 from __future__ import annotations
@@ -15,10 +15,10 @@ from amaranth.lib import data, stream, wiring
 from amaranth.lib.wiring import In, Out
 
 from tritpack import golden
+from tritpack.golden import LANES
 
-from . import LANES
-from .lanes.arith import arith_codec
-from .lanes.lane import IMPLS, TRIT_BITS, InvalidFlags, LaneDecoder
+from .lanes import IMPLS, check_impl
+from .lanes.lane import InvalidFlags, LaneDecoder
 
 __all__ = [
     "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_capacity", "engine_latency",
@@ -42,7 +42,7 @@ def output_layout(lanes: int) -> data.StructLayout:
     ``invalid`` is set when any byte of this transfer was not a valid code.
     """
     return data.StructLayout({
-        "data": TRIT_BITS * golden.TRITS_PER_BYTE * lanes,
+        "data": golden.TRIT_BITS * golden.TRITS_PER_BYTE * lanes,
         "last": 1,
         "invalid": 1,
     })
@@ -67,8 +67,7 @@ def check_parameters(lanes, codec="standard", impl="rom") -> tuple[int, golden.L
     if impl not in IMPLS:
         raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
     lut = golden.get_lut(codec)
-    if impl == "arith":
-        arith_codec(lut)  # raises for a codec without an arithmetic decomposition
+    check_impl(impl, lut)
     return int(lanes), lut
 
 
@@ -81,17 +80,6 @@ def engine_capacity(registered: bool = False, pipelined: bool = False) -> int:
     """Lines the engine can hold with its output blocked: the line register, plus
     the skid buffer (``registered``), plus the output register (``pipelined``)."""
     return 1 + int(registered) + int(pipelined)
-
-
-class _Latency:
-    """Clocks from an input transfer to ``o.valid``: 1, or 2 when pipelined.
-
-    Read on the class (``TernaryDecoder.latency``, as callers written before the
-    pipelined variant do), it is the default variant's: 1.
-    """
-
-    def __get__(self, engine, owner=None) -> int:
-        return engine_latency(engine is not None and engine.pipelined)
 
 
 class TernaryDecoder(wiring.Component):
@@ -136,9 +124,8 @@ class TernaryDecoder(wiring.Component):
       sticky ``error`` read only flip-flops.  It costs
       ``11 * lanes + 3`` more flip-flops, one more when ``lanes < 64`` (707 for
       ``lanes = 64``, 92 for 8) and two invalid-code checks per lane (one for
-      ``lanes = 64``), a few LUTs each; latency 2, same throughput.  It
-      raised the Fmax of iCE40 ``lanes = 8`` from about 118 to 140 MHz and of
-      ECP5 ``lanes = 64`` from 120 to 160 MHz (``impl="arith"``, docs/ENGINE.md).
+      ``lanes = 64``), a few LUTs each; latency 2, same throughput, a higher
+      Fmax (docs/ENGINE.md has the figures).
       ``i.ready`` of the unregistered variant is then
       ``~busy | ((~o.valid | o.ready) & last beat)``.
 
@@ -153,7 +140,8 @@ class TernaryDecoder(wiring.Component):
     pipelined : bool
         Add the output register stage (see above): latency 2 instead of 1.
     impl : str
-        Lane decoder implementation, see :class:`hw.lane.LaneDecoder`.
+        Lane decoder implementation, a name of :data:`tritpack.hw.lanes.IMPLS`
+        (see :class:`~tritpack.hw.lanes.lane.LaneDecoder`).
 
     Members
     -------
@@ -164,6 +152,21 @@ class TernaryDecoder(wiring.Component):
     error : ``Out(1)``
         Sticky: rises the clock after the first output transfer with ``invalid``
         set and stays high until reset.
+    latency : int
+        Clocks from an input transfer to ``o.valid``: :func:`engine_latency`.
+    line : Signal(input_layout())
+        The line register (not a port, like ``SyncFIFO.level``: the formal
+        proofs read it, and so do the registers below).
+    busy : Signal
+        ``line`` holds a line not yet fully emitted.
+    beat : Signal or None
+        Index of the current beat in ``line``; None when ``lanes = 64``.
+    final : Signal
+        The current beat is the line's last one (a register when pipelined).
+    skid, skid_full : Signal or None
+        The skid buffer and its flag (``registered=True``), else None.
+    bad : Signal or None
+        The invalid flags of the current beat's bytes (``pipelined=True``), else None.
 
     Raises
     ------
@@ -172,8 +175,6 @@ class TernaryDecoder(wiring.Component):
     TypeError
         For a ``codec`` that is neither a name nor a golden LUT.
     """
-
-    latency = _Latency()
 
     def __init__(self, lanes: int = 64, codec="standard", registered: bool = False,
                  impl: str = "rom", pipelined: bool = False):
@@ -186,6 +187,15 @@ class TernaryDecoder(wiring.Component):
             "o": Out(stream.Signature(output_layout(self._lanes))),
             "error": Out(1),
         })
+        # The state, created here so that the proofs can name it (see Members).
+        # Named explicitly: Amaranth cannot infer a name from a conditional expression.
+        self.line = Signal(input_layout(), name="line")
+        self.busy = Signal(name="busy")
+        self.beat = Signal(range(self.beats), name="beat") if self.beats > 1 else None
+        self.final = Signal(name="final")
+        self.skid = Signal(input_layout(), name="skid") if self._registered else None
+        self.skid_full = Signal(name="skid_full") if self._registered else None
+        self.bad = Signal(self._lanes, name="bad") if self._pipelined else None
 
     @property
     def lanes(self) -> int:
@@ -204,6 +214,15 @@ class TernaryDecoder(wiring.Component):
         return self._pipelined
 
     @property
+    def impl(self) -> str:
+        return self._impl
+
+    @property
+    def latency(self) -> int:
+        """Clocks from an input transfer to ``o.valid``: :func:`engine_latency`."""
+        return engine_latency(self._pipelined)
+
+    @property
     def beats(self) -> int:
         """Output transfers per line: ``64 // lanes``."""
         return golden.LINE_BYTES // self._lanes
@@ -213,9 +232,7 @@ class TernaryDecoder(wiring.Component):
         m.submodules.lanes = lanes = LaneDecoder(self._lanes, self._lut, self._impl)
         width = 8 * self._lanes            # bits of one beat
 
-        line = Signal(input_layout())      # the line being decoded
-        busy = Signal()                    # `line` holds a line not yet fully emitted
-        final = Signal()                   # the current beat is the line's last one
+        line, busy, final = self.line, self.busy, self.final
         # The current beat leaves `line` in this clock: it is sent (default) or
         # taken by the output register (pipelined).
         step = Signal()
@@ -226,7 +243,7 @@ class TernaryDecoder(wiring.Component):
         if self.beats == 1:
             m.d.comb += final.eq(1)
         else:
-            beat = Signal(range(self.beats))
+            beat = self.beat
             if not self._pipelined:
                 m.d.comb += final.eq(beat == self.beats - 1)
             else:
@@ -250,16 +267,16 @@ class TernaryDecoder(wiring.Component):
         else:
             # The output register stage (the canonical one of amaranth.lib.stream).
             taking = ~self.o.valid | self.o.ready
-            bad = Signal(self._lanes)      # invalid flags of the current beat's bytes
+            bad = self.bad                 # invalid flags of the current beat's bytes
             m.d.comb += step.eq(busy & taking)
             with m.If(taking):
                 m.d.sync += self.o.valid.eq(busy)
             trits = lanes.trits
-            if self._impl == "rom":
+            if lanes.reads_memory:
                 # A no-op (the ROM's rows of invalid codes are zero) that keeps
                 # Yosys from merging the output register into the ROM as 64
                 # synchronous read ports, which crashes `synth_ecp5`.
-                row = TRIT_BITS * golden.TRITS_PER_BYTE
+                row = golden.TRIT_BITS * golden.TRITS_PER_BYTE
                 trits = Cat(Mux(lanes.invalid[k], 0, lanes.trits.word_select(k, row))
                             for k in range(self._lanes))
             with m.If(step):
@@ -295,8 +312,7 @@ class TernaryDecoder(wiring.Component):
         else:
             # Skid buffer: `i.ready` is a register, so a line offered while `line`
             # is busy waits in `skid` and `i.ready` drops in the next clock.
-            skid = Signal(input_layout())
-            skid_full = Signal()
+            skid, skid_full = self.skid, self.skid_full
             m.d.comb += [
                 self.i.ready.eq(~skid_full),
                 load.eq(free & (skid_full | self.i.valid)),

@@ -7,8 +7,10 @@ saying so, when a tool is missing.
 from __future__ import annotations
 
 import functools
+import hashlib
 import re
 import resource
+import shlex
 import subprocess
 import time
 
@@ -80,7 +82,7 @@ def test_module_name():
 
 def rom_table(text) -> dict[int, int]:
     """Address -> row of the table initialised in Verilog ``text``."""
-    return {int(a): int(v, 16) for a, v in re.findall(r"rom \[(\d+)\] = 11'h([0-9a-f]+);", text)}
+    return {int(a): int(v, 16) for a, v in re.findall(r"rom ?\[(\d+)\] = 11'h([0-9a-f]+);", text)}
 
 
 def test_rom_from_golden():
@@ -219,13 +221,166 @@ def test_icarus_decodes(tmp_path, lanes, registered):
 
 
 def test_cli_writes_file(tmp_path, capsys):
-    out = tmp_path / "sub" / "dec.v"
+    out = tmp_path / "dec.v"
     assert tritpack(["verilog", "--lanes", "8", "--codec", "tq1", "--registered",
                      "--module-name", "dec8", "-o", str(out)]) == 0
     text = out.read_text()
-    assert text == generate_verilog(8, "tq1", True, "dec8")
+    command = f"tritpack verilog --lanes 8 --codec tq1 --registered --module-name dec8 -o {out}"
+    assert text == generate_verilog(8, "tq1", True, "dec8", command=command)
     assert "wrote" in capsys.readouterr().out
     assert [p.name for p in out.parent.iterdir()] == ["dec.v"]   # no temporary left
+
+
+def test_cli_header_command_writes_the_same_file(tmp_path, monkeypatch):
+    """The command line in the header, run again, writes the very same file."""
+    monkeypatch.chdir(tmp_path)
+    assert tritpack(["verilog", "--impl", "arith", "--lanes", "2", "--pipelined",
+                     "--codec", "tq1", "-o", "a.v"]) == 0
+    first = (tmp_path / "a.v").read_text()
+    command = re.search(r"^//   command +(.*)$", first, re.M).group(1)
+    argv = shlex.split(command)
+    assert argv[:2] == ["tritpack", "verilog"] and argv[-2:] == ["-o", "a.v"]
+    (tmp_path / "a.v").unlink()
+    assert tritpack(argv[1:]) == 0
+    assert (tmp_path / "a.v").read_text() == first
+
+
+# --- what the file says it is (issue 14, defect 5) ---------------------------------------
+
+
+def header(text) -> str:
+    """The comment lines before the first line of Verilog."""
+    lines = []
+    for line in text.splitlines():
+        if not line.startswith("//"):
+            break
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def field(text, key) -> str:
+    """A field of the header, its continuation lines joined."""
+    match = re.search(rf"^//   {key} +(.*(?:\n//  {{10,}}.*)*)", header(text), re.M)
+    assert match, f"no {key} in the header"
+    return " ".join(part.lstrip("/ ") for part in match.group(1).split("\n"))
+
+
+def test_header_names_tritpack_and_every_parameter():
+    from tritpack import __version__
+
+    text = generate_verilog(8, "tq1", True, impl="arith", pipelined=True)
+    head = header(text)
+    assert f"tritpack {__version__}" in head
+    assert field(text, "lanes").startswith("8: 40 trits")
+    assert field(text, "codec") == "tq1"
+    assert field(text, "impl").startswith("arith:")
+    assert "registered:" in field(text, "variant") and "pipelined:" in field(text, "variant")
+    assert field(text, "latency").startswith("2 clocks")
+    assert field(text, "command") == ("tritpack verilog --lanes 8 --codec tq1 --registered "
+                                      "--pipelined --impl arith -o -")
+    plain = generate_verilog(64)
+    assert field(plain, "latency").startswith("1 clock ")
+    assert field(plain, "variant").startswith("unregistered:")
+    assert "pipelined" not in field(plain, "variant")
+
+
+def test_standard_and_tq1_differ_in_the_header():
+    assert field(verilog(1, "standard"), "codec") == "standard"
+    assert field(verilog(1, "tq1"), "codec") == "tq1"
+    assert header(verilog(1, "standard")) != header(verilog(1, "tq1"))
+
+
+def test_custom_lut_header_names_its_hash():
+    std = golden.get_lut("standard")
+    lut = golden.Lut.from_table(std.trits[::-1].copy(), std.valid[::-1], name="rev")
+    text = generate_verilog(1, lut)
+    # The documented hash: of the ROM rows the file holds, as %03x lines, code 0 first.
+    rows = rom_table(text)
+    digest = hashlib.sha256("".join(f"{rows[c]:03x}\n" for c in range(256)).encode()).hexdigest()
+    assert field(text, "codec") == f"custom LUT 'rev', sha256 {digest} (of its ROM rows)"
+    assert digest not in generate_verilog(1, "standard")
+
+
+NATURAL_ORDER = ["clk", "rst", "s_axis_tvalid", "s_axis_tready", "s_axis_tdata",
+                 "s_axis_tlast", "m_axis_tvalid", "m_axis_tready", "m_axis_tdata",
+                 "m_axis_tlast", "m_axis_tuser", "error"]
+
+
+@pytest.mark.parametrize("registered", VARIANTS)
+@pytest.mark.parametrize("lanes", [1, 64])
+def test_ports_in_natural_order_with_a_comment_each(lanes, registered):
+    text = verilog(lanes, "standard", registered)
+    head = re.search(r"module ternary_decoder\((.*?)\);\n", text, re.S)
+    assert [n.strip() for n in head.group(1).split(",")] == NATURAL_ORDER
+    # Declared right after the header, in the same order, each with its comment.
+    decls = text[head.end():].splitlines()[:len(NATURAL_ORDER)]
+    for name, line in zip(NATURAL_ORDER, decls, strict=True):
+        match = re.fullmatch(rf"  (input|output) (\[\d+:0\] )?{name}; +// (.+)", line)
+        assert match, line
+        assert len(match.group(3)) > 10
+
+
+@pytest.mark.parametrize("impl", ["rom", "arith"])
+@pytest.mark.parametrize("pipelined", [False, True])
+def test_no_internal_escaped_names(impl, pipelined):
+    text = generate_verilog(2, "tq1", True, impl=impl, pipelined=pipelined)
+    assert "\\" not in text, re.findall(r"\\\S+", text)[:5]
+    assert "$flatten" not in text and "$signal" not in text and "$auto" not in text
+    assert "engine_busy" in text and "engine_line" in text  # the engine's state, by name
+
+
+@pytest.mark.parametrize("name", ["module", "wire", "logic", "always_ff", "endmodule"])
+def test_module_name_keyword_refused(name, tmp_path, capsys):
+    with pytest.raises(ValueError, match=f"module name '{name}' is a Verilog keyword"):
+        generate_verilog(1, module_name=name)
+    out = tmp_path / "x.v"
+    assert tritpack(["verilog", "--lanes", "1", "--module-name", name, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert f"module name '{name}' is a Verilog keyword" in err and len(err.splitlines()) == 1
+    assert not out.exists()
+
+
+# --- the output path (issue 14, defect 8: golden.fileio's one policy) ----------------------
+
+
+def test_cli_dash_is_standard_output(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert tritpack(["verilog", "--lanes", "1", "-o", "-"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == generate_verilog(1, command="tritpack verilog --lanes 1 -o -")
+    assert "wrote standard output" in captured.err
+    assert list(tmp_path.iterdir()) == []          # no file named '-'
+
+
+def test_cli_existing_file_needs_force(tmp_path, capsys):
+    out = tmp_path / "x.v"
+    out.write_text("mine")
+    assert tritpack(["verilog", "--lanes", "1", "-o", str(out)]) == 2
+    assert "exists; use --force" in capsys.readouterr().err
+    assert out.read_text() == "mine"
+    assert tritpack(["verilog", "--lanes", "1", "-o", str(out), "--force"]) == 0
+    assert out.read_text().startswith("// ternary_decoder: the tritpack")
+
+
+def test_cli_missing_directory_refused_not_created(tmp_path, capsys):
+    out = tmp_path / "nonexist" / "x.v"
+    assert tritpack(["verilog", "--lanes", "1", "-o", str(out)]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert not out.parent.exists()
+
+
+@pytest.mark.parametrize("name", ["x.sv.txt", "x", ""])
+def test_cli_refuses_other_names_before_any_work(name, tmp_path, capsys, monkeypatch):
+    import tritpack.hw.verilog as hw_verilog
+
+    def boom(*args, **kwargs):
+        raise AssertionError("generated before the output path was checked")
+
+    monkeypatch.setattr(hw_verilog, "generate_verilog", boom)
+    monkeypatch.chdir(tmp_path)
+    assert tritpack(["verilog", "--lanes", "1", "-o", name]) == 2
+    assert "Verilog file" in capsys.readouterr().err
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_cli_lut_file(tmp_path):

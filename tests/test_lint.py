@@ -6,7 +6,7 @@ import pytest
 from tritpack import golden
 from tritpack.hw.fpga.designs import ENGINE_TOP
 from tritpack.hw.fpga.lint import configurations, lint_verilog, main
-from tritpack.hw.lanes.lane import IMPLS
+from tritpack.hw.lanes import IMPLS
 from tritpack.hw.verilog import generate_verilog
 
 pytestmark = pytest.mark.needs_verilator

@@ -1,7 +1,7 @@
 # amaranth: UnusedElaboratable=no
 """Formal property harnesses of the decode engine, and mutants that break them.
 
-:class:`DecoderHarness` wraps :class:`~hw.decoder.TernaryDecoder` (or a
+:class:`DecoderHarness` wraps :class:`~tritpack.hw.decoder.TernaryDecoder` (or a
 :class:`Mutant` of it), drives every input from free solver variables (any
 ``valid``/``ready``/payload sequence, and ``rst`` at any time) and adds the
 assertions of the groups in :data:`CHECKS` and the covers in :data:`COVERS`.
@@ -12,8 +12,8 @@ code.  Expected values come from :func:`golden.get_lut` only, through
 The checks look only at the engine's ports.  For k-induction they need
 *lemmas*: facts relating registers inside the engine (``line``, ``busy``,
 ``beat``, ``skid``, ``skid_full``, and ``final``, ``bad`` when pipelined) to the
-harness's counters, found by name in the engine's elaborated module
-(:func:`elaborate_probed`).  Lemmas are
+harness's counters; the engine exposes them as attributes, as ``SyncFIFO``
+exposes ``level`` (:func:`engine_registers`).  Lemmas are
 assertions too, so a proof with lemmas proves them as well; mutants are
 checked without lemmas, so each is caught by a check on the ports.
 """
@@ -46,7 +46,7 @@ from ..lanes.lane import LaneDecoder
 
 __all__ = [
     "CHECKS", "COVERS", "MUTANTS", "DecoderHarness", "LaneHarness", "Mutant",
-    "elaborate_probed", "golden_rows", "swapped_lut",
+    "engine_registers", "golden_rows", "swapped_lut",
 ]
 
 #: Assertion groups of :class:`DecoderHarness`, in report order.
@@ -75,19 +75,19 @@ MUTANTS = {
 #: Trit value -> 2-bit field of the output contract.
 _TRIT_FIELD = {0: 0b00, 1: 0b01, -1: 0b11}
 
-_TRIT_BITS = 2
-_ROW_BITS = _TRIT_BITS * golden.TRITS_PER_BYTE  # trits of one byte, without the valid bit
+_ROW_BITS = golden.TRIT_BITS * golden.TRITS_PER_BYTE  # one byte's trits, no valid bit
 
 
 def golden_rows(codec="standard") -> list[int]:
     """The golden decode table as 256 rows: trit fields in [9:0], valid in bit 10.
 
-    Written from the output contract, independent of :func:`hw.lane.lut_rows`.
+    Written from the output contract, independent of
+    :func:`tritpack.hw.lanes.rom.rom_rows` and :func:`golden.lut_io.lut_rows`.
     """
     lut = golden.get_lut(codec)
     rows = []
     for trits, valid in zip(lut.trits.tolist(), lut.valid.tolist(), strict=True):
-        row = sum(_TRIT_FIELD[t] << (_TRIT_BITS * n) for n, t in enumerate(trits))
+        row = sum(_TRIT_FIELD[t] << (golden.TRIT_BITS * n) for n, t in enumerate(trits))
         rows.append(row | (int(valid) << _ROW_BITS))
     return rows
 
@@ -101,34 +101,18 @@ def swapped_lut(codec="standard") -> golden.Lut:
     return golden.Lut.from_table(table, lut.valid, name=f"{lut.name}-swapped")
 
 
-def elaborate_probed(engine: TernaryDecoder, platform):
-    """Elaborate ``engine``; return its module and the registers the lemmas need.
+def engine_registers(engine: TernaryDecoder) -> dict:
+    """The registers the lemmas need, by name, from the engine's attributes.
 
-    Raises
-    ------
-    LookupError
-        If the engine no longer has a register the lemmas name.
+    ``line`` and ``busy`` always; ``beat`` when ``lanes < 64``; ``skid`` and
+    ``skid_full`` when registered; ``bad``, and ``final`` when ``lanes < 64``,
+    when pipelined (``final`` is only a register then).
     """
-    module = engine.elaborate(platform)
-    # Amaranth 0.5 has no public way to reach an elaborated module's local
-    # signals; `_driving` maps every signal the module drives.
-    driven = {sig.name: sig for sig in module._driving}
-    names = ["line", "busy"]
-    if engine.beats > 1:
-        names.append("beat")
-    if engine.registered:
-        names += ["skid", "skid_full"]
-    if engine.pipelined:
-        names.append("bad")
-        if engine.beats > 1:
-            names.append("final")
-    missing = [name for name in names if name not in driven]
-    if missing:
-        raise LookupError(
-            f"TernaryDecoder.elaborate() drives no signal named {', '.join(missing)}; "
-            "the induction lemmas of hw/properties.py need updating"
-        )
-    return module, {name: driven[name] for name in names}
+    names = ["line", "busy", "beat", "skid", "skid_full", "bad"]
+    if engine.pipelined and engine.beats > 1:
+        names.append("final")
+    regs = {name: getattr(engine, name) for name in names}
+    return {name: reg for name, reg in regs.items() if reg is not None}
 
 
 class Mutant(wiring.Component):
@@ -152,7 +136,7 @@ class Mutant(wiring.Component):
         self.kind = kind
         table = swapped_lut(codec) if kind == "lut_entry" else codec
         self.engine = TernaryDecoder(lanes, table, registered, impl, pipelined)
-        self.internals = None  # set by elaborate()
+        self.internals = engine_registers(self.engine)
         super().__init__(self.engine.signature)
 
     lanes = property(lambda self: self.engine.lanes)
@@ -162,8 +146,7 @@ class Mutant(wiring.Component):
 
     def elaborate(self, platform):
         m = Module()
-        engine, self.internals = elaborate_probed(self.engine, platform)
-        inner = self.engine
+        engine = inner = self.engine
         kind = self.kind
         if kind == "no_reset":
             m.domains.noreset = ClockDomain(reset_less=True)
@@ -234,13 +217,6 @@ class Mutant(wiring.Component):
         return m
 
 
-def _probe(dut, platform):
-    if isinstance(dut, Mutant):
-        module = dut.elaborate(platform)
-        return module, dut.internals
-    return elaborate_probed(dut, platform)
-
-
 class _Table:
     """The golden table as a mux over constants, looked up per byte."""
 
@@ -273,7 +249,7 @@ class DecoderHarness(Elaboratable):
     ``rst`` is free in every cycle, so a proof covers every input sequence,
     including ones that break the stream rules upstream.  The harness counts
     the beats *owed*: ``64 / lanes`` per accepted line, minus output transfers.
-    With latency ``L`` (:func:`~hw.decoder.engine_latency`: 1, or 2 when
+    With latency ``L`` (:func:`~tritpack.hw.decoder.engine_latency`: 1, or 2 when
     pipelined), the beats of a line accepted in the previous cycle are not yet
     *visible* when ``L = 2``.
 
@@ -352,7 +328,8 @@ class DecoderHarness(Elaboratable):
     def elaborate(self, platform):
         m = Module()
         dut = self.dut
-        m.submodules.dut, regs = _probe(dut, platform)
+        m.submodules.dut = dut
+        regs = dut.internals if isinstance(dut, Mutant) else engine_registers(dut)
         lanes, beats, pipelined = dut.lanes, dut.beats, dut.pipelined
         width = 8 * lanes
         # Most beats the engine can owe: a line in `line`, one in the skid buffer,
@@ -566,7 +543,7 @@ class _Tracked:
 
 
 class LaneHarness(Elaboratable):
-    """:class:`~hw.lane.LaneDecoder` on free codes against the golden table.
+    """:class:`~tritpack.hw.lanes.lane.LaneDecoder` on free codes against the golden table.
 
     One step covers all 256 codes in every lane at once.
 
@@ -579,7 +556,7 @@ class LaneHarness(Elaboratable):
     mutant : bool
         Build the decoder from :func:`swapped_lut` instead (must fail; ``rom`` only).
     impl : str
-        Lane decoder implementation (:data:`hw.lane.IMPLS`).
+        Lane decoder implementation (:data:`tritpack.hw.lanes.IMPLS`).
     """
 
     def __init__(self, lanes: int = 2, codec: str = "standard", mutant: bool = False,

@@ -1,11 +1,12 @@
 """Run the formal proofs of the decode engine with SymbiYosys from PyPI.
 
-Each :class:`Job` turns a harness of :mod:`hw.properties` into RTLIL, writes an
-``.sby`` file under ``build/formal/<job>/`` and runs ``yowasp-sby`` with the
-``smtbmc z3`` engine.  The log is parsed into a :class:`Result`: PASS/FAIL, the
-depth checked, the induction length, the properties that failed, the time.
+Each :class:`Job` turns a harness of :mod:`.properties` into RTLIL, writes an
+``.sby`` file under ``build/formal/<job>/`` (:func:`golden.fileio.build_root`)
+and runs ``yowasp-sby`` with the ``smtbmc z3`` engine.  The log is parsed into
+a :class:`Result`: PASS/FAIL, the depth checked, the induction length, the
+properties that failed, the time.
 
-``python -m hw.formal [--quick] [--jobs N] [-k TEXT]`` runs every proof, cover
+``python -m tritpack.hw.formal [--quick] [--jobs N] [-k TEXT]`` runs every proof, cover
 and mutant and prints one table row per job; it exits 1 when a proof fails or a
 mutant survives.
 """
@@ -27,14 +28,12 @@ from pathlib import Path
 from amaranth.back import rtlil
 
 from tritpack import golden
+from tritpack.golden.fileio import build_root
 
-from ..lanes.lane import IMPLS
+from ..lanes import IMPLS
 from .properties import CHECKS, MUTANTS, DecoderHarness, LaneHarness
 
-__all__ = ["BUILD_DIR", "DEPTH", "Job", "Result", "all_jobs", "main", "quick_jobs", "run"]
-
-#: Where every job's files and logs go.
-BUILD_DIR = Path("build/formal")
+__all__ = ["DEPTH", "Job", "Result", "all_jobs", "main", "quick_jobs", "run"]
 
 #: Bounded depth of the proofs; k-induction looks back as far.
 DEPTH = 20
@@ -52,7 +51,7 @@ class Job:
     Parameters
     ----------
     prop : str
-        A group of :data:`hw.properties.CHECKS`, ``"cover"`` or ``"lane"``.
+        A group of :data:`.properties.CHECKS`, ``"cover"`` or ``"lane"``.
     lanes, codec, registered
         The engine instance.
     mode : str
@@ -60,11 +59,11 @@ class Job:
     depth : int
         Steps of the bounded check (and the longest induction tried).
     mutant : str, optional
-        A key of :data:`hw.properties.MUTANTS`: the job must then FAIL.
+        A key of :data:`.properties.MUTANTS`: the job must then FAIL.
     pipelined : bool
         Check the engine with its output register stage (latency 2).
     impl : str
-        Lane decoder implementation of the engine (:data:`hw.lane.IMPLS`).
+        Lane decoder implementation of the engine (:data:`tritpack.hw.lanes.IMPLS`).
     """
 
     prop: str
@@ -274,10 +273,11 @@ def _parse(job: Job, log: str, names: dict) -> dict:
     return out
 
 
-def run(job: Job, build_dir: Path = BUILD_DIR, timeout: float = 1800) -> Result:
-    """Run one job; its files go to ``build_dir / job.name``."""
+def run(job: Job, build_dir: Path | None = None, timeout: float = 1800) -> Result:
+    """Run one job; its files go to ``build_dir / job.name`` (default under
+    :func:`golden.fileio.build_root`)."""
     tools = _tools()
-    workdir = Path(build_dir) / job.name
+    workdir = Path(build_dir or build_root("formal")) / job.name
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
     il = rtlil.convert(job.harness(), platform="formal", ports=[])
@@ -371,8 +371,8 @@ def _table(results) -> str:
 
 
 def main(argv=None) -> int:
-    """``python -m hw.formal``: run the proofs and print the table."""
-    parser = argparse.ArgumentParser(prog="python -m hw.formal",
+    """``python -m tritpack.hw.formal``: run the proofs and print the table."""
+    parser = argparse.ArgumentParser(prog="python -m tritpack.hw.formal",
                                      description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="only the subset of make test")
     parser.add_argument("--jobs", type=int, default=1, help="SymbiYosys runs at once (default 1)")
@@ -392,7 +392,7 @@ def main(argv=None) -> int:
                   file=sys.stderr, flush=True)
     print(_table(results))
     bad = [r for r in results if not r.ok]
-    print(f"\n{len(results) - len(bad)}/{len(results)} jobs ok; logs under {BUILD_DIR}/")
+    print(f"\n{len(results) - len(bad)}/{len(results)} jobs ok; logs under {build_root('formal')}/")
     return 1 if bad else 0
 
 

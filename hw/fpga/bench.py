@@ -38,7 +38,7 @@ def run_verilog_bench(quick: bool = False) -> str:
     quick : bool
         Only lanes 1 and 8, codec standard (a smoke test).
     """
-    from ..lanes.lane import IMPLS
+    from ..lanes import IMPLS
     from ..verilog import generate_verilog
     from .designs import ENGINE_TOP
 

@@ -21,7 +21,8 @@ from amaranth.hdl import Elaboratable, Module, Signal
 
 from tritpack import golden
 
-from ..lanes.lane import LaneDecoder, rom_rows
+from ..lanes.lane import LaneDecoder
+from ..lanes.rom import rom_rows
 
 __all__ = [
     "ENGINE_TOP", "bram_lanes_verilog", "lane_verilog", "naive_rom_verilog",

@@ -63,7 +63,7 @@ def configurations(lanes=DEFAULT_LANES):
     """Every (lanes, codec, registered, impl, pipelined) combination to lint."""
     from tritpack import golden
 
-    from ..lanes.lane import IMPLS
+    from ..lanes import IMPLS
 
     return list(itertools.product(lanes, golden.CODEC_NAMES, (False, True), IMPLS,
                                   (False, True)))

@@ -13,9 +13,8 @@ A code ``c = 16*a + b`` (``a``, ``b`` its nibbles) is decoded through the intege
     trit ``n`` is digit ``4 - n`` of ``v`` minus one (llama.cpp's TQ1_0 order).
 
 Every table is a function of at most 5 bits, so each output bit maps onto one
-or two LUT4s: on iCE40 about 37 LUT4 per byte for ``standard`` and 50 for
-``tq1``, against 116 and 238 for the same tables written as a 256-entry
-``case`` statement (``tritpack bench synth``).  The invalid flag is
+or two LUT4s (docs/ENGINE.md compares the cost with a 256-entry ``case``
+statement, measured by ``tritpack bench synth``).  The invalid flag is
 ``c >= 243`` for ``standard``; for ``tq1`` it is ``243*c mod 256 >= 243``
 (exactly the 13 codes no trit tuple maps to), built from the same nibble
 tables.  All tables are generated here from the codec's arithmetic, and the
@@ -24,17 +23,21 @@ decomposition is checked against :func:`golden.get_lut` when a decoder is built.
 
 from __future__ import annotations
 
-import numpy as np
+import math
+
 from amaranth.hdl import Array, C, Cat, Elaboratable, Module, Mux, Signal
 from amaranth.lib import wiring
 from amaranth.lib.wiring import In, Out
 
 from tritpack import golden
+from tritpack.golden.lut_io import ROW_BITS
 
-__all__ = ["ARITH_CODECS", "ArithByteDecoder", "arith_codec"]
+from . import REGISTRY, check_impl, same_codec
 
-#: Codecs that have an arithmetic decomposition.
-ARITH_CODECS = ("standard", "tq1")
+__all__ = ["ARITH_CODECS", "ArithByteDecoder", "ArithLanes", "arith_codec"]
+
+#: Codecs that have an arithmetic decomposition (from the registry's entry).
+ARITH_CODECS = REGISTRY["arith"].codecs
 
 _DIGITS = golden.TRITS_PER_BYTE
 
@@ -56,7 +59,7 @@ class _Plan:
                            for b in range(16)] for a in range(16)]
             self.order = list(range(_DIGITS - 1, -1, -1))  # trit n = digit 4 - n
             self.trit_of_digit = (-1, 0, 1)             # digit = t + 1
-        self.lo_digits = max(1, int(np.ceil(np.log(max(self.lo) + 1) / np.log(3))))
+        self.lo_digits = max(1, math.ceil(math.log(max(self.lo) + 1, 3)))
 
     def value(self, code: int) -> int:
         a, b = code >> 4, code & 15
@@ -124,7 +127,7 @@ class ArithByteDecoder(wiring.Component):
         self._lut = golden.get_lut(codec)
         self._plan = _Plan(arith_codec(self._lut))
         _check_plan(self._plan, self._lut)
-        super().__init__({"code": In(8), "trits": Out(2 * _DIGITS), "invalid": Out(1)})
+        super().__init__({"code": In(8), "trits": Out(ROW_BITS), "invalid": Out(1)})
 
     def elaborate(self, platform) -> Elaboratable:
         m = Module()
@@ -199,15 +202,50 @@ def arith_codec(codec) -> str:
     ValueError
         For a codec without an arithmetic decomposition (a custom LUT).
     """
-    lut = golden.get_lut(codec)
-    name = next((n for n in ARITH_CODECS if _same_lut(lut, golden.get_lut(n))), None)
-    if name is None:
-        raise ValueError(
-            f"impl 'arith' supports the codecs {', '.join(ARITH_CODECS)}, "
-            f"not {lut.name!r}; use impl 'rom' for a custom LUT"
-        )
-    return name
+    check_impl("arith", codec)
+    return same_codec(codec, ARITH_CODECS)
 
 
-def _same_lut(a: golden.Lut, b: golden.Lut) -> bool:
-    return bool(np.array_equal(a.trits, b.trits) and np.array_equal(a.valid, b.valid))
+class ArithLanes(wiring.Component):
+    """``lanes`` :class:`ArithByteDecoder` side by side (the ``"arith"`` lanes).
+
+    Combinational: latency 0, no state, no reset.
+
+    Parameters
+    ----------
+    lanes : int
+        Number of bytes decoded at once.
+    codec : str or golden.Lut
+        ``"standard"`` or ``"tq1"`` (or a golden LUT equal to one of them).
+
+    Members
+    -------
+    codes, trits, invalid
+        As for :class:`~tritpack.hw.lanes.lane.LaneDecoder`.
+
+    Raises
+    ------
+    ValueError
+        For a codec without an arithmetic decomposition.
+    """
+
+    def __init__(self, lanes: int, codec="standard"):
+        self._lanes = lanes
+        self._lut = golden.get_lut(codec)
+        arith_codec(self._lut)
+        super().__init__({
+            "codes": In(8 * lanes),
+            "trits": Out(ROW_BITS * lanes),
+            "invalid": Out(lanes),
+        })
+
+    def elaborate(self, platform) -> Elaboratable:
+        m = Module()
+        for k in range(self._lanes):
+            m.submodules[f"byte{k}"] = dec = ArithByteDecoder(self._lut)
+            m.d.comb += [
+                dec.code.eq(self.codes.word_select(k, 8)),
+                self.trits.word_select(k, ROW_BITS).eq(dec.trits),
+                self.invalid[k].eq(dec.invalid),
+            ]
+        return m

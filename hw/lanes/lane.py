@@ -1,52 +1,30 @@
 """Byte-lane decoders: the combinational heart of the engine.
 
 A lane decoder turns byte codes into five 2-bit trits each and says which codes
-are invalid.  :class:`TernaryDecoder <hw.decoder.TernaryDecoder>` only sees the
-:class:`LaneDecoder` interface, so other implementations (a logic ROM, block
-RAM, arithmetic decoding for ``tq1``) can be added behind its ``impl=``
-parameter without touching the stream logic.
-
-The table content comes only from the golden model: :func:`rom_rows` takes the
-10-bit rows of :func:`golden.lut_io.lut_rows` and adds the validity bit.
+are invalid.  :class:`TernaryDecoder <tritpack.hw.decoder.TernaryDecoder>`
+only sees the :class:`LaneDecoder` interface; the implementation behind it is
+chosen by name from the registry of :mod:`tritpack.hw.lanes`, so another one
+(block RAM, say) is a new module there and one registry entry, without
+touching the stream logic.
 """
 
 from __future__ import annotations
 
-import numpy as np
 from amaranth.hdl import C, Elaboratable, Module
 from amaranth.lib import wiring
-from amaranth.lib.memory import Memory
 from amaranth.lib.wiring import In, Out
 
 from tritpack import golden
-from tritpack.golden import lut_io
+from tritpack.golden.lut_io import ROW_BITS
 
-from . import IMPLS
-from .arith import ArithByteDecoder, arith_codec
+from . import IMPLS, check_impl
 
-__all__ = ["IMPLS", "TRIT_BITS", "InvalidFlags", "LaneDecoder", "rom_rows"]
-
-#: Bits per decoded trit: 2-bit two's complement, +1 = 01, 0 = 00, -1 = 11.
-TRIT_BITS = 2
+__all__ = ["IMPLS", "InvalidFlags", "LaneDecoder"]
 
 
-
-def rom_rows(codec="standard") -> list[int]:
-    """The decode table of ``codec`` as 256 rows of 11 bits.
-
-    Bits [9:0] of row ``c`` are golden's output row of code ``c`` (trit ``n`` at
-    bits [2n+1:2n], two's complement; zero for invalid codes), bit 10 is set when
-    ``c`` is a valid code.
-
-    Parameters
-    ----------
-    codec : str or golden.Lut
-        A codec name or a golden LUT.
-    """
-    lut = golden.get_lut(codec)
-    rows = lut_io.lut_rows(lut).astype(np.int64)
-    rows |= lut.valid.astype(np.int64) << lut_io.ROW_BITS
-    return [int(r) for r in rows]
+def _check_lanes(lanes) -> None:
+    if isinstance(lanes, bool) or not isinstance(lanes, int) or lanes < 1:
+        raise ValueError(f"lanes must be a positive integer, not {lanes!r}")
 
 
 class LaneDecoder(wiring.Component):
@@ -61,12 +39,11 @@ class LaneDecoder(wiring.Component):
     codec : str or golden.Lut
         The codec whose table is built in.
     impl : str
-        ``"rom"``: one 256 x 11 asynchronous ROM (an Amaranth ``Memory`` with its
-        ``init`` from :func:`rom_rows`) shared by all lanes, one read port per lane.
-        It is emitted as one initialised array, so the Verilog stays small.
-        ``"arith"``: per lane, nibble tables and a ternary adder
-        (:class:`hw.lanes.arith.ArithByteDecoder`, ``standard`` and ``tq1`` only):
-        about a third of the LUTs of the ROM on iCE40.
+        A name of :data:`tritpack.hw.lanes.IMPLS`: ``"rom"``
+        (:class:`~tritpack.hw.lanes.rom.RomLanes`, one ROM shared by all lanes,
+        any codec) or ``"arith"`` (:class:`~tritpack.hw.lanes.arith.ArithLanes`,
+        nibble tables and a ternary adder per lane, ``standard`` and ``tq1``
+        only; docs/ENGINE.md compares their cost).
 
     Members
     -------
@@ -80,23 +57,17 @@ class LaneDecoder(wiring.Component):
     Raises
     ------
     ValueError
-        For an unknown ``impl`` or codec name.
+        For an unknown ``impl`` or codec name, or a codec ``impl`` cannot build.
     """
 
-    def __init__(self, lanes: int = 1, codec="standard", impl: str = "rom"):
-        if not isinstance(lanes, int) or lanes < 1:
-            raise ValueError(f"lanes must be a positive integer, not {lanes!r}")
-        if impl not in IMPLS:
-            raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
+    def __init__(self, lanes: int = 1, codec="standard", impl: str = IMPLS[0]):
+        _check_lanes(lanes)
         self._lanes = lanes
         self._lut = golden.get_lut(codec)
-        self._impl = impl
-        if impl == "arith":
-            arith_codec(self._lut)  # raises ValueError for a codec it cannot do
-        width = TRIT_BITS * golden.TRITS_PER_BYTE
+        self._entry = check_impl(impl, self._lut)
         super().__init__({
             "codes": In(8 * lanes),
-            "trits": Out(width * lanes),
+            "trits": Out(ROW_BITS * lanes),
             "invalid": Out(lanes),
         })
 
@@ -110,28 +81,21 @@ class LaneDecoder(wiring.Component):
 
     @property
     def impl(self) -> str:
-        return self._impl
+        return self._entry.name
+
+    @property
+    def reads_memory(self) -> bool:
+        """Whether the outputs are read ports of a ``Memory`` (see :mod:`tritpack.hw.lanes`)."""
+        return self._entry.reads_memory
 
     def elaborate(self, platform) -> Elaboratable:
         m = Module()
-        width = TRIT_BITS * golden.TRITS_PER_BYTE
-        if self._impl == "arith":
-            for k in range(self._lanes):
-                m.submodules[f"arith{k}"] = dec = ArithByteDecoder(self._lut)
-                m.d.comb += [
-                    dec.code.eq(self.codes.word_select(k, 8)),
-                    self.trits.word_select(k, width).eq(dec.trits),
-                    self.invalid[k].eq(dec.invalid),
-                ]
-            return m
-        m.submodules.rom = rom = Memory(shape=width + 1, depth=256, init=rom_rows(self._lut))
-        for k in range(self._lanes):
-            port = rom.read_port(domain="comb")
-            m.d.comb += [
-                port.addr.eq(self.codes.word_select(k, 8)),
-                self.trits.word_select(k, width).eq(port.data[:width]),
-                self.invalid[k].eq(~port.data[width]),
-            ]
+        m.submodules[self.impl] = dec = self._entry.load()(self._lanes, self._lut)
+        m.d.comb += [
+            dec.codes.eq(self.codes),
+            self.trits.eq(dec.trits),
+            self.invalid.eq(dec.invalid),
+        ]
         return m
 
 
@@ -140,10 +104,10 @@ class InvalidFlags(wiring.Component):
 
     Latency 0, no state.  Flag ``k`` is bit 0 of the 256-bit constant
     ``~lut.valid`` shifted right by byte ``k``: one line of Verilog per byte,
-    which synthesis reduces to the codec's invalid-code function (two or three
-    LUT4 for ``standard``).  Not a ROM: Yosys's ``synth_ecp5`` crashes mapping a
-    ROM reduced to one bit with 64 read ports.  The pipelined engine uses it to
-    compute a beat's flags one clock ahead.
+    which synthesis reduces to the codec's invalid-code function.  Not a ROM:
+    Yosys's ``synth_ecp5`` crashes mapping a ROM reduced to one bit with 64
+    read ports.  The pipelined engine uses it to compute a beat's flags one
+    clock ahead.
 
     Parameters
     ----------
@@ -161,8 +125,7 @@ class InvalidFlags(wiring.Component):
     """
 
     def __init__(self, lanes: int = 1, codec="standard"):
-        if not isinstance(lanes, int) or lanes < 1:
-            raise ValueError(f"lanes must be a positive integer, not {lanes!r}")
+        _check_lanes(lanes)
         self._lanes = lanes
         self._lut = golden.get_lut(codec)
         super().__init__({"codes": In(8 * lanes), "invalid": Out(lanes)})
