@@ -233,3 +233,16 @@ def test_real_sentence_embedding_model(capsys, tmp_path):
             assert c.read_raw(e.name).tobytes() == src[e.name].tobytes()
         else:
             assert c.read_ternary(e.name).trits.shape == src[e.name].shape
+
+
+def test_info_summary_prints_totals_only(capsys, tmp_path, hf_ckpt):
+    code, out, _ = run(capsys, "info", hf_ckpt, "--summary")
+    assert code == 0 and "encoder.layer.0" not in out
+    n_packed = len({n for n, a in bert_like().items() if a.ndim == 2 and a.dtype == np.float32
+                    and "embeddings" not in n and "LayerNorm" not in n}) + 1
+    assert f"would pack {n_packed} tensors" in out
+    assert "store 1 as the scales of packed tensors" in out
+    dst = tmp_path / "out.safetensors"
+    assert run(capsys, "pack", hf_ckpt, "-o", dst)[0] == 0
+    code, out, _ = run(capsys, "info", dst, "--summary")
+    assert code == 0 and "encoder.layer.0" not in out and f"({n_packed} ternary" in out
