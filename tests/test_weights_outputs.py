@@ -277,3 +277,18 @@ def test_info_predicts_the_error_pack_stops_with(capsys, tmp_path):
     assert "leave out" in next(line for line in out.splitlines() if line.startswith("a.weight"))
     assert run(capsys, "pack", path, "-o", tmp_path / "p.safetensors", "--skip-other")[0] == 0
     assert list(Container(tmp_path / "p.safetensors").entries) == ["b.weight"]
+
+
+def test_npy_header_larger_than_the_file_is_refused_before_allocating(capsys, tmp_path):
+    """A header claiming 10^11 elements: the sizes are compared, nothing is allocated."""
+    import io
+
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buf, {"descr": "<f4", "fortran_order": False, "shape": (100000, 1000000)})
+    path = tmp_path / "huge.npy"
+    path.write_bytes(buf.getvalue())
+    code, _, err = run(capsys, "pack", path, "-o", tmp_path / "o.safetensors")
+    assert code == 2 and err.count("\n") == 1
+    assert "huge.npy: corrupt or truncated .npy file: its header describes float32 " \
+           "100000x1000000 = 400000000000 bytes of data, the file holds 0" in err

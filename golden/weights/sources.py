@@ -175,7 +175,26 @@ def _kind_of(dtype: str) -> str:
     return "raw"
 
 
+def _npy_data_check(path: Path) -> None:
+    """Refuse a .npy file whose header describes more data than the file holds."""
+    fmt = np.lib.format
+    try:
+        with open(path, "rb") as f:
+            major, _ = fmt.read_magic(f)
+            read = fmt.read_array_header_1_0 if major == 1 else fmt.read_array_header_2_0
+            shape, _, dtype = read(f)
+            have = path.stat().st_size - f.tell()
+    except (ValueError, OSError, EOFError) as exc:
+        raise WeightsError(f"corrupt or truncated .npy file: {exc}", path) from None
+    need = math.prod(shape) * dtype.itemsize
+    if need > have:
+        raise WeightsError(f"corrupt or truncated .npy file: its header describes {dtype} "
+                           f"{'x'.join(map(str, shape))} = {need} bytes of data, the file "
+                           f"holds {have}", path)
+
+
 def _open_npy(path: Path) -> Source:
+    _npy_data_check(path)
     try:
         arr = np.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, OSError, EOFError) as exc:
