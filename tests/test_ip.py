@@ -41,14 +41,19 @@ def name_of(kwargs):
 
 
 def fusesoc(cores_root, target, vlnv, *args, cwd):
-    """Run ``fusesoc run`` with its config, cache and build directory under ``cwd``."""
+    """Run ``fusesoc run`` with its config, cache and build directory under ``cwd``;
+    ``cores_root`` is a directory or a list of them."""
     pytest.importorskip("fusesoc")
     env = {"PATH": f"{sys.prefix}/bin:/usr/bin:/bin", "HOME": str(cwd),
            "XDG_CONFIG_HOME": str(cwd / "config"), "XDG_CACHE_HOME": str(cwd / "cache"),
            "XDG_DATA_HOME": str(cwd / "data")}
-    return subprocess.run([sys.executable, "-m", "fusesoc.main", "--cores-root", str(cores_root),
-                           "run", "--build-root", str(cwd / "build"), "--target", target, vlnv,
-                           *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+    roots = [cores_root] if not isinstance(cores_root, list) else cores_root
+    command = [sys.executable, "-m", "fusesoc.main"]
+    for root in roots:
+        command += ["--cores-root", str(root)]
+    command += ["run", "--build-root", str(cwd / "build"), "--target", target, vlnv, *args]
+    return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env,
+                          timeout=300)
 
 
 def vlnv(kwargs):
@@ -95,6 +100,40 @@ def test_fusesoc_sim(ip, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.search(r"^PASS \d+ transfers$", r.stdout, re.M), r.stdout
     assert "idle=40% stall=60%" in r.stdout  # the core's plusarg parameters reach it
+
+
+USER_CORE = """\
+CAPI=2:
+name: me:soc:top:1.0
+filesets:
+  rtl:
+    files: [wrap_{name}.v]
+    file_type: verilogSource
+    depend: [{vlnv}]
+targets:
+  lint:
+    filesets: [rtl]
+    toplevel: wrap_{name}
+    flow: lint
+    flow_options: {{tool: verilator, verilator_options: [-Wall]}}
+"""
+
+
+@pytest.mark.needs_verilator
+def test_fusesoc_dependent_core(ip, tmp_path):
+    """A core of your own depends on the IP core and `includes its instantiation
+    template: FuseSoC brings in the engine and the include directory."""
+    out, kwargs = ip
+    name = name_of(kwargs)
+    ports = module_ports((out / f"{name}.v").read_text(), name)
+    user = tmp_path / "user"
+    user.mkdir()
+    (user / "top.core").write_text(USER_CORE.format(vlnv=vlnv(kwargs), name=name))
+    (user / f"wrap_{name}.v").write_text(wrapper(name, ports, f'`include "{name}_inst.vh"\n'))
+    r = fusesoc([out, user], "lint", "me:soc:top", cwd=tmp_path)
+    assert r.returncode == 0, r.stdout + r.stderr
+    vc = (next((tmp_path / "build").rglob("*.vc"))).read_text()
+    assert f"{name}.v" in vc and "+incdir+" in vc
 
 
 BREAKS = {

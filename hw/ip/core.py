@@ -3,7 +3,8 @@
 :func:`core_file` writes a ``.core`` that names the engine
 ``tritpack:ip:<module>:<version>`` and declares
 
-* filesets ``rtl`` (the engine), ``constraints`` (the example SDC) and, when the
+* filesets ``rtl`` (the engine, and the instantiation template as an include
+  file), ``constraints`` (the example SDC) and, when the
   directory holds the self-checking testbench, ``sim`` (testbench and vectors,
   the vectors copied into the simulator's work directory);
 * targets ``default`` (the engine alone, for use as a dependency of your own
@@ -83,7 +84,8 @@ def _block(value, indent: int) -> list[str]:
 
 
 def core_file(module_name: str, version: str, *, engine_file: str, sdc_file: str,
-              description: str, sim_files: dict | None = None, sim_toplevel: str | None = None,
+              description: str, include_file: str | None = None,
+              sim_files: dict | None = None, sim_toplevel: str | None = None,
               header: str = "") -> str:
     """Text of the CAPI2 core file.
 
@@ -94,6 +96,9 @@ def core_file(module_name: str, version: str, *, engine_file: str, sdc_file: str
         toplevel of the ``default``, ``lint`` and ``synth`` targets.
     engine_file, sdc_file : str
         Paths of the Verilog and the SDC, relative to the core file.
+    include_file : str, optional
+        The instantiation template, exported with the ``rtl`` fileset as an
+        include file, so that a core depending on this one can `` `include `` it.
     description : str
         One line: the engine's configuration.
     sim_files : dict, optional
@@ -106,7 +111,9 @@ def core_file(module_name: str, version: str, *, engine_file: str, sdc_file: str
         Comment lines put under the ``CAPI=2:`` line.
     """
     filesets = {
-        "rtl": {"files": [engine_file], "file_type": "verilogSource"},
+        "rtl": {"files": [engine_file] + ([{include_file: {"is_include_file": True}}]
+                                          if include_file else []),
+                "file_type": "verilogSource"},
         "constraints": {"files": [sdc_file], "file_type": "SDC"},
     }
     engine = {"filesets": ["rtl"], "toplevel": module_name}

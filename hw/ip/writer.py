@@ -117,7 +117,8 @@ def write_ip(directory, *, force: bool = False, clock_period_ns: float = DEFAULT
         sim_files = {f"sim/{tb_name}.v": None, **{f"sim/{n}": n for n in _SIM_DATA}}
     files[f"{module_name}.core"] = core_file(
         module_name, __version__, engine_file=f"{module_name}.v",
-        sdc_file=f"{module_name}.sdc", description=f"tritpack ternary decode engine: {config}",
+        sdc_file=f"{module_name}.sdc", include_file=f"{module_name}_inst.vh",
+        description=f"tritpack ternary decode engine: {config}",
         sim_files=sim_files, sim_toplevel=tb_name, header=header)
     files["README.md"] = _readme(module_name, lanes, config, latency, registered,
                                  sim_files is not None, clock_period_ns)
