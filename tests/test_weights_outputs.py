@@ -89,6 +89,7 @@ def test_existing_output_needs_force(capsys, tmp_path, floats, container, gguf_f
     ("adir", "ending in .safetensors|is a directory"),
     ("adir.safetensors", "is a directory"),
     ("missing/x.safetensors", "does not exist"),
+    ("-", "cannot go to standard output"),
 ])
 def test_bad_output_fails_before_any_work(capsys, tmp_path, command, out, message):
     """Checked first: with a corrupt input, the error is still about the output."""
@@ -96,7 +97,7 @@ def test_bad_output_fails_before_any_work(capsys, tmp_path, command, out, messag
     (tmp_path / "adir.safetensors").mkdir()
     bad_input = tmp_path / "junk.safetensors"
     bad_input.write_bytes(b"\x10\x00\x00\x00\x00\x00\x00\x00{not json at all}")
-    dst = str(tmp_path / out) if out else ""
+    dst = str(tmp_path / out) if out not in ("", "-") else out
     code, _, err = run(capsys, command, bad_input, "-o", dst)
     assert code == 2 and err.count("\n") == 1, err
     assert any(m in err for m in message.split("|")), err
