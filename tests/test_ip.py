@@ -17,6 +17,7 @@ import sys
 
 import pytest
 
+from tritpack import golden
 from tritpack.hw.ip import MANIFEST, write_ip
 from tritpack.hw.ip.ports import module_ports
 
@@ -258,6 +259,25 @@ def test_sdc_constrains_every_port(ip, tmp_path):
     want = {("in" if p.direction == "in" else "out", p.name) for p in ports if p.name != "clk"}
     assert got == want
     assert len(lines) == 3
+
+
+def swapped_lut(name):
+    """The standard table with the rows of codes 0 and 1 swapped, labelled ``name``."""
+    table = golden.get_lut("standard").trits.copy()
+    table[[0, 1]] = table[[1, 0]]
+    return golden.Lut.from_table(table, golden.get_lut("standard").valid, name=name)
+
+
+@pytest.mark.parametrize("label", ["mine", "standard"])
+def test_custom_codec_has_no_sim(tmp_path, label):
+    """Golden vectors exist for the built-in codecs only, even for a custom table
+    labelled with a built-in name: no sim/, no sim target."""
+    out = write_ip(tmp_path / "ip", lanes=64, codec=swapped_lut(label))
+    assert not (out / "sim").exists()
+    core = (out / "ternary_decoder.core").read_text()
+    assert "\n  sim:" not in core and "plusarg" not in core
+    assert json.loads((out / MANIFEST).read_text())["parameters"]["codec"] == label
+    assert "no `sim` target" in (out / "README.md").read_text()
 
 
 # --- what write_ip refuses -----------------------------------------------------------------
