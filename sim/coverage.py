@@ -3,11 +3,14 @@
 All items live under ``decoder`` in :data:`cocotb_coverage.coverage.coverage_db`
 (one database per simulation, i.e. per engine variant):
 
-``decoder.code_x_position.byteNN``
-    every valid code of the codec seen at byte position NN of an accepted line
-    (64 coverpoints of 243 bins: 15,552 bins).  A pair is sampled when it is
-    first seen: sampling 64 bytes per line through the decorators would cost
-    more than the simulation, so the pairs are found with numpy first.
+``decoder.code_x_lane.laneNN``
+    every valid code of the codec seen at lane NN of an output transfer, i.e.
+    at a byte position ``p`` of an accepted line with ``p mod lanes == NN``
+    (``lanes`` coverpoints of 243 bins).  Each lane has a decoder of its own,
+    and which byte of the line reaches a lane (the beat select) does not depend
+    on the code, so this is every code through every decoder.  A pair is
+    sampled when it is first seen: sampling every byte through the decorators
+    would cost more than the simulation, so the pairs are found with numpy first.
 ``decoder.invalid``
     the 13 invalid codes; byte position x {first, last} line of a packet.
 ``decoder.stall``
@@ -21,6 +24,7 @@ All items live under ``decoder`` in :data:`cocotb_coverage.coverage.coverage_db`
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -28,13 +32,16 @@ import numpy as np
 from cocotb_coverage.coverage import CoverCross, CoverPoint, coverage_db
 
 from tritpack import golden
+from tritpack.golden.fileio import write_atomic
 
 __all__ = [
     "GENERATORS", "PACKET_BINS", "RESET_PHASES", "STALL_BINS", "DecoderCoverage",
-    "coverage_summary", "missing_bins",
+    "coverage_summary", "merge_coverage_files", "missing_bins_in",
 ]
 
 ROOT = "decoder"
+#: ``format`` of the coverage files: each bin's hits, per item.
+FORMAT = "tritpack-coverage-1"
 LINE_BYTES = golden.LINE_BYTES
 
 #: Names of the source-idle / sink-back-pressure generators (see :mod:`sim.tb`).
@@ -64,22 +71,26 @@ def _sampler(*decorators):
 
 
 class DecoderCoverage:
-    """Coverage items for an engine with ``codec`` (process-wide, see :func:`get`).
+    """Coverage items for an engine with ``codec`` and ``lanes`` (process-wide, see
+    :func:`get`).
 
     Parameters
     ----------
     codec : str or golden.Lut
         The engine's codec: it decides which codes are valid.
+    lanes : int
+        The engine's lanes (bytes per output transfer).
     """
 
-    def __init__(self, codec):
+    def __init__(self, codec, lanes: int):
         self.lut = golden.get_lut(codec)
+        self.lanes = lanes
         valid_codes = [int(c) for c in np.flatnonzero(self.lut.valid)]
         invalid_codes = [int(c) for c in self.lut.invalid_codes]
-        self._seen = np.zeros((LINE_BYTES, 256), dtype=bool)
+        self._seen = np.zeros((lanes, 256), dtype=bool)
         self._code_at = [
-            _sampler(CoverPoint(f"{ROOT}.code_x_position.byte{p:02d}", bins=valid_codes))
-            for p in range(LINE_BYTES)
+            _sampler(CoverPoint(f"{ROOT}.code_x_lane.lane{j:02d}", bins=valid_codes))
+            for j in range(lanes)
         ]
         pfx = f"{ROOT}.invalid"
         self._invalid = _sampler(
@@ -113,14 +124,14 @@ class DecoderCoverage:
         n = lines.shape[0]
         self._packet(n)
         valid = self.lut.valid[lines]
-        pos = np.broadcast_to(np.arange(LINE_BYTES), lines.shape)
+        lane = np.broadcast_to(np.arange(LINE_BYTES) % self.lanes, lines.shape)
         hit = np.zeros_like(self._seen)
-        hit[pos[valid], lines[valid]] = True
+        hit[lane[valid], lines[valid]] = True
         new = hit & ~self._seen
         if new.any():
             self._seen |= new
-            for p, c in zip(*np.nonzero(new), strict=True):
-                self._code_at[int(p)](int(c))
+            for j, c in zip(*np.nonzero(new), strict=True):
+                self._code_at[int(j)](int(c))
         for place, row in (("first", 0), ("last", n - 1)):
             for p in np.flatnonzero(~valid[row]):
                 key = (int(lines[row, p]), int(p), place)
@@ -151,38 +162,47 @@ class DecoderCoverage:
         coverage_db.report_coverage(log, bins=False, node=ROOT)
 
     def export(self, path: Path) -> Path:
-        """Write the coverage database as YAML (for :func:`coverage_summary`)."""
-        path = Path(path)
-        tmp = path.with_suffix(".tmp")
-        coverage_db.export_to_yaml(str(tmp))
-        tmp.replace(path)
-        return path
+        """Write the hits of every bin under ``decoder`` as JSON (:func:`merge_coverage_files`,
+        :func:`coverage_summary` and :func:`missing_bins_in` read it)."""
+        items = {}
+        for name in sorted(coverage_db):
+            item = coverage_db[name]
+            if name.startswith(ROOT) and isinstance(item, (CoverPoint, CoverCross)):
+                items[name] = {"at_least": item.at_least, "weight": item.weight,
+                               "bins": {str(b): int(h)
+                                        for b, h in item.detailed_coverage.items()}}
+        write_atomic(path, json.dumps({"format": FORMAT, "items": items}))
+        return Path(path)
 
 
-_INSTANCES: dict[str, DecoderCoverage] = {}
+_INSTANCES: dict[tuple, DecoderCoverage] = {}
 
 
-def get(codec) -> DecoderCoverage:
-    """The process-wide coverage of an engine with ``codec`` (one database per sim)."""
-    name = golden.get_lut(codec).name
-    if name not in _INSTANCES:
+def get(codec, lanes: int) -> DecoderCoverage:
+    """The process-wide coverage of an engine (one database per simulation)."""
+    key = (golden.get_lut(codec).name, lanes)
+    if key not in _INSTANCES:
         if _INSTANCES:
-            raise RuntimeError("one simulation covers one codec; "
-                               f"already have {next(iter(_INSTANCES))!r}, not {name!r}")
-        _INSTANCES[name] = DecoderCoverage(codec)
-    return _INSTANCES[name]
+            raise RuntimeError("one simulation covers one engine; already have "
+                               f"{next(iter(_INSTANCES))!r}, not {key!r}")
+        _INSTANCES[key] = DecoderCoverage(codec, lanes)
+    return _INSTANCES[key]
 
 
-def missing_bins(limit: int = 20) -> list[str]:
-    """Uncovered bins of the leaf items under ``decoder``, at most ``limit``."""
+def _load(path: Path) -> dict:
+    data = json.loads(Path(path).read_text())
+    if data.get("format") != FORMAT:
+        raise ValueError(f"{path}: not a coverage file of {FORMAT!r}")
+    return data["items"]
+
+
+def missing_bins_in(path: Path, limit: int = 20) -> list[str]:
+    """Uncovered bins in a file written by :meth:`DecoderCoverage.export` (or merged),
+    at most ``limit``."""
     out = []
-    for name in sorted(coverage_db):
-        item = coverage_db[name]
-        if not name.startswith(ROOT) or not isinstance(item, (CoverPoint, CoverCross)):
-            continue
-        at_least = item.at_least
-        for b, hits in item.detailed_coverage.items():
-            if hits < at_least:
+    for name, item in sorted(_load(path).items()):
+        for b, hits in item["bins"].items():
+            if hits < item["at_least"]:
                 out.append(f"{name}: {b}")
                 if len(out) >= limit:
                     return out
@@ -190,9 +210,23 @@ def missing_bins(limit: int = 20) -> list[str]:
 
 
 def coverage_summary(path: Path) -> tuple[int, int]:
-    """(covered, total) bins of ``decoder`` in a YAML file written by :meth:`export`."""
-    import yaml
+    """(covered, total) bins, weighted as cocotb-coverage does, in a coverage file."""
+    covered = total = 0
+    for item in _load(path).values():
+        hit = sum(h >= item["at_least"] for h in item["bins"].values())
+        covered += hit * item["weight"]
+        total += len(item["bins"]) * item["weight"]
+    return covered, total
 
-    data = yaml.safe_load(Path(path).read_text())
-    top = data[ROOT]
-    return int(top["coverage"]), int(top["size"])
+
+def merge_coverage_files(files, out: Path) -> Path:
+    """Merge the coverage files of several simulations of one engine into ``out``: the
+    hits of each bin are summed."""
+    merged: dict = {}
+    for f in files:
+        for name, item in _load(f).items():
+            have = merged.setdefault(name, {**item, "bins": dict.fromkeys(item["bins"], 0)})
+            for b, h in item["bins"].items():
+                have["bins"][b] = have["bins"].get(b, 0) + h
+    write_atomic(out, json.dumps({"format": FORMAT, "items": merged}))
+    return Path(out)

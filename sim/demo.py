@@ -13,7 +13,6 @@ simulation speed, PASS or FAIL (exit status 0 or 1).
 
 from __future__ import annotations
 
-import sys
 import time
 
 import numpy as np
@@ -26,12 +25,13 @@ from tritpack.golden.weights.pack import plan, ternarize
 from tritpack.golden.weights.report import TensorSize, human_bytes, size_report
 from tritpack.golden.weights.sources import open_source
 
+from .commands import DEMO_QUICK_SHAPE as QUICK_SHAPE
+from .commands import DEMO_SHAPE as DEFAULT_SHAPE
+from .commands import register_demo  # noqa: F401  the entry point of pyproject, until it moves
 from .stream import stream_lines
 
-__all__ = ["register_demo", "make_weights", "run_demo"]
+__all__ = ["make_weights", "run_demo"]
 
-DEFAULT_SHAPE = (2048, 2048)
-QUICK_SHAPE = (128, 320)
 STALL = 0.1  # probability of an idle input clock, and of a stalled output clock
 
 
@@ -61,6 +61,9 @@ def _load_input(path, tensor: str | None):
         if not picks:
             raise WeightsError("no tensor that could be packed; name one with --tensor", path)
         t = picks[0]
+    if 0 in t.shape:
+        raise WeightsError(f"empty tensor (shape {'x'.join(map(str, t.shape))}): nothing to "
+                           "stream; name another one with --tensor", path, t.name)
     try:
         return t, ternarize(t)
     except WeightsError as exc:
@@ -72,14 +75,24 @@ def _step(n: int, text: str) -> None:
 
 
 def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, seed: int = 1,
-             codec: str = "standard", lanes: int = 64, progress: bool | None = None) -> bool:
-    """Run the demo (see the module docstring) and print as it goes; True on PASS."""
+             codec="standard", lanes: int = 64, progress: bool | None = None,
+             build_dir=None, **engine) -> bool:
+    """Run the demo (see the module docstring) and print as it goes; True on PASS.
+
+    ``codec`` is a name or a :class:`golden.Lut`; ``lanes`` and ``engine``
+    (``registered``, ``impl``, ``pipelined``) choose the engine variant;
+    ``build_dir`` is the build root of :func:`sim.stream.stream_lines`.
+    """
+    codec = golden.get_lut(codec)
+    variant = ", ".join([f"{lanes} lanes"] + [k if v is True else f"{k}={v}"
+                                              for k, v in engine.items()
+                                              if v and v != "rom"])
     t_start = time.perf_counter()
     if input_path is None:
         shape = QUICK_SHAPE if quick else DEFAULT_SHAPE
         name, src_dtype = f"demo.layer{shape[0]}x{shape[1]}", "F32"
         print(f"tritpack demo: a {shape[0]} x {shape[1]} float32 weight matrix (seed {seed}), "
-              f"codec {codec}, {lanes} lanes", flush=True)
+              f"codec {codec.name}, {variant}", flush=True)
         w = make_weights(shape, seed)
         src_bytes = w.nbytes
         t0 = time.perf_counter()
@@ -90,7 +103,7 @@ def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, se
         st, tt = _load_input(input_path, tensor)
         name, src_dtype, src_bytes, shape = st.name, st.dtype, st.nbytes, st.shape
         print(f"tritpack demo: tensor {name!r} of {input_path} ({src_dtype} "
-              f"{'x'.join(map(str, shape))}), codec {codec}, {lanes} lanes", flush=True)
+              f"{'x'.join(map(str, shape))}), codec {codec.name}, {variant}", flush=True)
         t0 = time.perf_counter()
         trits, scale_arr = tt.trits, tt.scale
         scale_text = f"{tt.layout} scale ({tt.mode}), {scale_arr.size} value(s)"
@@ -109,7 +122,7 @@ def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, se
     _step(3, "size report:")
     print(size_report([sizes]), flush=True)
 
-    _step(4, f"generate the Verilog ({lanes} lanes, {codec}), compile it with Icarus and "
+    _step(4, f"generate the Verilog ({variant}, {codec.name}), compile it with Icarus and "
           f"stream {lines.shape[0]} lines through it ({STALL:.0%} random idle and "
           "back-pressure), every transfer checked against the golden model")
     bar = tqdm(total=lines.shape[0], unit="line", desc="rtl", leave=False,
@@ -117,7 +130,8 @@ def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, se
     t0 = time.perf_counter()
     try:
         rtl = stream_lines(lines, lanes=lanes, codec=codec, stall=STALL, seed=seed,
-                           progress=lambda n: bar.update(n - bar.n))
+                           progress=lambda n: bar.update(n - bar.n), build_dir=build_dir,
+                           **engine)
     finally:
         bar.close()
     wall = time.perf_counter() - t0
@@ -151,31 +165,3 @@ def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, se
     print(f"  total    {time.perf_counter() - t_start:.1f} s")
     print(f"  {'PASS' if ok else 'FAIL'}", flush=True)
     return ok
-
-
-def register_demo(subparsers) -> None:
-    p = subparsers.add_parser(
-        "demo", help="end-to-end demo: floats -> trits -> packed lines -> engine in Icarus",
-        description="Ternarize a weight matrix (default: a generated 2048 x 2048 layer), pack "
-        "it, print the size report, generate the Verilog, stream every line through the "
-        "engine in Icarus with random stalls and check every trit against the golden model.")
-    p.add_argument("--input", metavar="FILE", help="your own weights (npy, safetensors, GGUF)")
-    p.add_argument("--tensor", metavar="NAME",
-                   help="tensor of --input (default: the first one 'pack' would pack)")
-    p.add_argument("--quick", action="store_true",
-                   help=f"a small {QUICK_SHAPE[0]} x {QUICK_SHAPE[1]} matrix (seconds)")
-    p.add_argument("--seed", type=int, default=1, help="weights and stalls (default 1)")
-    p.add_argument("--codec", choices=golden.CODEC_NAMES, default="standard")
-    p.add_argument("--lanes", type=int, choices=(1, 2, 4, 8, 16, 32, 64), default=64)
-    p.add_argument("--no-progress", dest="progress", action="store_const", const=False,
-                   default=None, help="no progress bar (default: shown on a terminal)")
-    p.set_defaults(func=_run)
-
-
-def _run(args) -> int:
-    if args.tensor and not args.input:
-        raise WeightsError("--tensor needs --input")
-    ok = run_demo(args.input, args.tensor, args.quick, args.seed, args.codec, args.lanes,
-                  args.progress)
-    sys.stdout.flush()
-    return 0 if ok else 1

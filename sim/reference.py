@@ -25,7 +25,6 @@ __all__ = [
 ]
 
 LINE_BYTES = golden.LINE_BYTES  # 64
-TRIT_BITS = 2
 
 
 def as_lines(lines) -> np.ndarray:
@@ -96,5 +95,5 @@ def expected_transfers(lines, codec, lanes: int) -> Expected:
 def transfer_trits(value: int, lanes: int) -> np.ndarray:
     """Decode one ``m_axis_tdata`` value into its ``5 * lanes`` trits (for messages)."""
     n = 5 * lanes
-    fields = np.array([(value >> (TRIT_BITS * k)) & 0b11 for k in range(n)], dtype=np.int8)
+    fields = np.array([(value >> (golden.TRIT_BITS * k)) & 0b11 for k in range(n)], dtype=np.int8)
     return np.where(fields == 0b11, -1, fields).astype(np.int8)  # 0b10 stays 2: not a trit

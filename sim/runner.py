@@ -1,61 +1,110 @@
 """Build an engine variant with Icarus and run cocotb tests on it (``cocotb_tools.runner``).
 
-* One build directory per caller (per pytest node: :func:`node_build_dir`), so
-  ``pytest -n auto`` is safe; the Verilog is generated into it with
-  :func:`hw.verilog.generate_verilog`.
+* Build output goes under :func:`sim_root`: ``./build/sim`` of the current
+  directory, or ``$TRITPACK_BUILD_DIR/sim`` (:func:`golden.fileio.build_root`),
+  never next to the installed code.  One build directory per caller (per
+  pytest node: :func:`node_build_dir`), so ``pytest -n auto`` is safe; the
+  engine's Verilog is generated into it with :func:`hw.verilog.generate_verilog`,
+  and the testbench top and protocol checker are the package's ``hdl/*.v``.
 * ``WAVES=1`` in the environment records an FST per test function
-  (``<build_dir>/waves/<test>.fst``); for Icarus this is decided at build time.
-* ``SEED=n`` reproduces a run exactly (cocotb derives each test's seed from it);
-  without it a fresh seed is drawn, and every failure message names it.
+  (``<build_dir>/waves/<test>.fst``); for Icarus this is decided at build time,
+  and each test function then runs in a simulation of its own.  The verdict does
+  not depend on it: every simulation writes its coverage and counts, and
+  :func:`run` merges them (:class:`RunResult`).
+* ``SEED=n`` reproduces a run exactly (cocotb derives each test's seed from it
+  and the test name, whichever simulation runs the test); without it a fresh
+  seed is drawn, and every failure message names it.
 """
 
 from __future__ import annotations
 
+import importlib
+import json
 import os
 import random
 import re
+import shutil
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from importlib import resources
 from pathlib import Path
 
-from tritpack import golden
+import numpy as np
 
-from .protocol import TESTBENCH_TOP, testbench_verilog
+from tritpack import golden
+from tritpack.golden.fileio import build_root, write_atomic
+from tritpack.golden.lut_io import export_lut
 
 __all__ = [
-    "BUILD_ROOT", "TOPLEVEL", "RunResult", "TestResult", "Variant", "build", "env_seed",
-    "env_waves", "node_build_dir", "run",
+    "COVERAGE_TEST", "HDL_SOURCES", "TOPLEVEL", "RunResult", "TestResult", "Variant", "build",
+    "env_seed", "env_waves", "node_build_dir", "regression_variants", "run", "sim_root",
 ]
 
-ROOT = Path(__file__).resolve().parents[1]
-BUILD_ROOT = ROOT / "build" / "sim"
 ENGINE = "ternary_decoder"       # the generated engine ...
-TOPLEVEL = TESTBENCH_TOP         # ... inside the testbench top with the protocol checkers
+TOPLEVEL = "tritpack_tb"         # ... inside the testbench top with the protocol checkers
+#: The testbench's Verilog, package data of ``tritpack.sim`` (``hdl/``).
+HDL_SOURCES = ("tritpack_axis_checker.v", "tritpack_tb.v")
 TEST_MODULE = "tritpack.sim.decoder_tests"
+#: The cocotb test of :data:`TEST_MODULE` that writes a simulation's coverage and counts.
+COVERAGE_TEST = "coverage_report"
 TIMESCALE = ("1ns", "1ps")
+_CODEC_FILE = "codec.json"       # a custom codec, for the cocotb side
+
+
+def sim_root(build_dir: str | os.PathLike | None = None) -> Path:
+    """Root of the simulation builds: ``<build_dir>/sim``, by default under
+    :func:`golden.fileio.build_root` (``./build`` or ``$TRITPACK_BUILD_DIR``)."""
+    root = Path(build_dir) / "sim" if build_dir is not None else build_root("sim")
+    return root.absolute()  # the simulator runs in the build directory
 
 
 @dataclass(frozen=True)
 class Variant:
-    """One engine configuration: ``lanes``, ``codec``, ``registered``, and the
-    FPGA options ``impl`` (lane decoder) and ``pipelined`` (output register)."""
+    """One engine configuration.
+
+    Parameters
+    ----------
+    lanes : int
+        One of :data:`golden.LANES`.
+    codec : str or golden.Lut
+        ``standard``, ``tq1`` or a custom :class:`golden.Lut`.
+    registered, impl, pipelined
+        As for :class:`hw.decoder.TernaryDecoder`: the fully registered engine,
+        the lane decoder and the output register.
+    """
 
     lanes: int = 64
-    codec: str = "standard"
+    codec: str | golden.Lut = "standard"
     registered: bool = False
     impl: str = "rom"
     pipelined: bool = False
 
     def __post_init__(self):
-        if isinstance(self.lanes, bool) or self.lanes not in (1, 2, 4, 8, 16, 32, 64):
-            raise ValueError(f"lanes must be one of 1, 2, 4, 8, 16, 32, 64, not {self.lanes!r}")
-        if self.codec not in golden.CODEC_NAMES:
-            raise ValueError(f"unknown codec {self.codec!r}; expected one of "
-                             f"{', '.join(golden.CODEC_NAMES)}")
+        if isinstance(self.lanes, bool) or self.lanes not in golden.LANES:
+            raise ValueError(f"lanes must be one of {', '.join(map(str, golden.LANES))}, "
+                             f"not {self.lanes!r}")
+        golden.get_lut(self.codec)  # an unknown name raises ValueError
+
+    @property
+    def lut(self) -> golden.Lut:
+        return golden.get_lut(self.codec)
+
+    @property
+    def custom(self) -> bool:
+        """Whether the codec is a user's LUT rather than one of :data:`golden.CODEC_NAMES`."""
+        lut = self.lut
+        if lut.name not in golden.CODEC_NAMES:
+            return True
+        builtin = golden.get_lut(lut.name)
+        return not (np.array_equal(lut.trits, builtin.trits)
+                    and np.array_equal(lut.valid, builtin.valid))
 
     @property
     def name(self) -> str:
-        return (f"lanes{self.lanes}_{self.codec}"
+        codec = self.lut.name
+        if self.custom:
+            codec = "custom_" + re.sub(r"[^A-Za-z0-9_.-]+", "_", codec)
+        return (f"lanes{self.lanes}_{codec}"
                 + ("_registered" if self.registered else "")
                 + ("" if self.impl == "rom" else f"_{self.impl}")
                 + ("_pipelined" if self.pipelined else ""))
@@ -67,11 +116,12 @@ class Variant:
                                 registered=self.registered, module_name=ENGINE,
                                 impl=self.impl, pipelined=self.pipelined)
 
-    def env(self) -> dict[str, str]:
+    def env(self, build_dir: Path) -> dict[str, str]:
         """What the cocotb side needs to know and cannot read from the Verilog."""
         from tritpack.hw.decoder import engine_capacity, engine_latency
 
-        return {"TRITPACK_CODEC": self.codec,
+        codec = str(Path(build_dir) / _CODEC_FILE) if self.custom else self.lut.name
+        return {"TRITPACK_CODEC": codec,
                 "TRITPACK_LATENCY": str(engine_latency(self.pipelined)),
                 "TRITPACK_CAPACITY": str(engine_capacity(self.registered, self.pipelined))}
 
@@ -92,6 +142,8 @@ def regression_variants() -> list[Variant]:
 
 @dataclass
 class TestResult:
+    __test__ = False  # not a pytest class
+
     name: str
     passed: bool
     message: str = ""
@@ -99,7 +151,7 @@ class TestResult:
 
 @dataclass
 class RunResult:
-    """The outcome of one simulation (one ``vvp`` run per test function with waves).
+    """The outcome of the simulations of one :func:`run`.
 
     Members
     -------
@@ -109,6 +161,12 @@ class RunResult:
     build_dir : Path
     logs : list of Path
     waves : list of Path
+    lines, mismatches : int
+        Lines compared by the scoreboards and wrong transfers, summed over the
+        simulations (0 unless :data:`COVERAGE_TEST` ran).
+    coverage : tuple of int or None
+        (covered, total) bins of the merged functional coverage, when
+        :data:`COVERAGE_TEST` ran; ``coverage_file`` is the merged database.
     """
 
     seed: int
@@ -116,6 +174,10 @@ class RunResult:
     tests: list = field(default_factory=list)
     logs: list = field(default_factory=list)
     waves: list = field(default_factory=list)
+    lines: int = 0
+    mismatches: int = 0
+    coverage: tuple | None = None
+    coverage_file: Path | None = None
 
     @property
     def failed(self) -> list:
@@ -149,18 +211,23 @@ def env_seed() -> int:
     if text is None or not text.strip():
         return random.SystemRandom().randrange(1 << 31)
     try:
-        return int(text)
+        seed = int(text)
     except ValueError:
         raise ValueError(f"SEED must be an integer, not {text!r}") from None
+    if seed < 0:
+        raise ValueError(f"SEED must be a non-negative integer, not {seed}")
+    return seed
 
 
 def env_waves() -> bool:
     return os.environ.get("WAVES", "0").strip().lower() in ("1", "yes", "true", "on")
 
 
-def node_build_dir(name: str) -> Path:
-    """A build directory of its own for a pytest node (or any other caller)."""
-    return BUILD_ROOT / re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
+def node_build_dir(name: str, root: Path | None = None) -> Path:
+    """A build directory of its own for a pytest node (or any other caller), under
+    ``root`` (default :func:`sim_root`)."""
+    root = sim_root() if root is None else Path(root)
+    return root / re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
 
 
 def _runner():
@@ -169,32 +236,45 @@ def _runner():
     return get_runner("icarus")
 
 
+def _hdl_sources() -> list[Path]:
+    hdl = resources.files(__package__) / "hdl"
+    return [Path(str(hdl / name)) for name in HDL_SOURCES]
+
+
 def build(variant: Variant, build_dir: Path, *, verilog: str | None = None,
           waves: bool | None = None) -> Path:
     """Generate ``variant``'s Verilog (or take ``verilog``, which must define the module
-    ``ternary_decoder``), add the testbench top and compile both with Icarus.
+    ``ternary_decoder``) and compile it with the testbench top (parameter ``LANES``).
 
     Returns the build directory.  ``waves`` defaults to ``WAVES`` from the environment.
     """
-    build_dir = Path(build_dir)
+    build_dir = Path(build_dir).absolute()
     build_dir.mkdir(parents=True, exist_ok=True)
-    sources = [build_dir / f"{ENGINE}.v", build_dir / f"{TOPLEVEL}.v"]
-    texts = [variant.verilog() if verilog is None else verilog,
-             testbench_verilog(variant.lanes, ENGINE)]
-    for path, text in zip(sources, texts, strict=True):
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(text)
-        tmp.replace(path)
+    engine = build_dir / f"{ENGINE}.v"
+    write_atomic(engine, variant.verilog() if verilog is None else verilog)
+    if variant.custom:
+        write_atomic(build_dir / _CODEC_FILE, export_lut(variant.lut, "json"))
     _runner().build(
-        sources=sources, hdl_toplevel=TOPLEVEL, build_dir=build_dir, always=True,
-        timescale=TIMESCALE, waves=env_waves() if waves is None else waves,
-        log_file=build_dir / "build.log",
+        sources=[engine, *_hdl_sources()], hdl_toplevel=TOPLEVEL, build_dir=build_dir,
+        always=True, timescale=TIMESCALE, parameters={"LANES": variant.lanes},
+        waves=env_waves() if waves is None else waves, log_file=build_dir / "build.log",
     )
     return build_dir
 
 
+def _groups(test_module: str, tests, waves: bool) -> list:
+    """The test filters of the simulations to run: one simulation, or (waves) one per
+    test function, each followed by :data:`COVERAGE_TEST` if the module has it."""
+    if not waves:
+        return [tests]
+    names = list(importlib.import_module(test_module).TESTS) if tests is None else list(tests)
+    if COVERAGE_TEST not in names:
+        return [[t] for t in names]
+    return [[t, COVERAGE_TEST] for t in names if t != COVERAGE_TEST]
+
+
 def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = None,
-        waves: bool | None = None, env: dict | None = None,
+        waves: bool | None = None, env: dict | None = None, require_coverage: bool = False,
         test_module: str = TEST_MODULE) -> RunResult:
     """Run cocotb tests of ``test_module`` on a variant built by :func:`build`.
 
@@ -208,25 +288,25 @@ def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = Non
         Default :func:`env_seed`.
     env : dict, optional
         Extra environment for the simulation.
+    require_coverage : bool
+        Add a failed test ``coverage`` unless the merged functional coverage is
+        100 % (needs :data:`COVERAGE_TEST` among ``tests``).
     """
-    build_dir = Path(build_dir)
+    build_dir = Path(build_dir).absolute()
     seed = env_seed() if seed is None else seed
     waves = env_waves() if waves is None else waves
     result = RunResult(seed, build_dir)
+    parts = build_dir / "coverage_parts"
+    shutil.rmtree(parts, ignore_errors=True)
+    parts.mkdir(parents=True)
     # cocotb's default for Icarus applies writes at once, so a driver that samples
     # after another one has written sees a combinational path (the engine's
     # m_axis_tready -> s_axis_tready) already updated: a race.  Deferred writes
     # make every driver sample the values of the clock edge itself.
-    full_env = {"COCOTB_TRUST_INERTIAL_WRITES": "0", **variant.env(), **(env or {})}
-    if waves:
-        if tests is None:
-            mod = __import__(test_module, fromlist=["TESTS"])
-            tests = list(mod.TESTS)
-        groups = [[t] for t in tests]
-    else:
-        groups = [tests]
+    base_env = {"COCOTB_TRUST_INERTIAL_WRITES": "0", **variant.env(build_dir), **(env or {})}
+    groups = _groups(test_module, tests, waves)
     for group in groups:
-        tag = "all" if group is None else re.sub(r"[^A-Za-z0-9_.-]+", "_", "_".join(group))
+        tag = "all" if group is None else re.sub(r"[^A-Za-z0-9_.-]+", "_", group[0])
         log = build_dir / f"sim_{tag}.log"
         xml = build_dir / f"results_{tag}.xml"
         plusargs = []
@@ -238,6 +318,8 @@ def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = Non
         xml.unlink(missing_ok=True)
         test_filter = None if group is None else \
             r"\.(" + "|".join(re.escape(t) for t in group) + r")(/.*)?$"
+        full_env = {**base_env, "TRITPACK_COVERAGE_FILE": str(parts / f"{tag}.cov.json"),
+                    "TRITPACK_STATS_FILE": str(parts / f"{tag}.stats.json")}
         try:
             _runner().test(
                 test_module=test_module, hdl_toplevel=TOPLEVEL, hdl_toplevel_lang="verilog",
@@ -248,8 +330,41 @@ def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = Non
         except (SystemExit, RuntimeError):
             pass  # the runner exits on failures under pytest; the XML says what failed
         result.logs.append(log)
-        result.tests.extend(_parse_results(xml))
+        got = _parse_results(xml)
+        if len(groups) > 1:  # one COVERAGE_TEST per simulation: report it once, below
+            got = [t for t in got if t.name != COVERAGE_TEST or not t.passed]
+        result.tests.extend(got)
+    if len(groups) > 1 and any(parts.glob("*.cov.json")):
+        result.tests.append(TestResult(COVERAGE_TEST, True))
+    _merge_parts(result, parts, require_coverage)
     return result
+
+
+def _merge_parts(result: RunResult, parts: Path, require: bool) -> None:
+    """Sum the counts and merge the coverage the simulations wrote into ``parts``."""
+    from .coverage import coverage_summary, merge_coverage_files, missing_bins_in
+
+
+    for stats in sorted(parts.glob("*.stats.json")):
+        counts = json.loads(stats.read_text())
+        result.lines += counts["lines"]
+        result.mismatches += counts["mismatches"]
+    files = sorted(parts.glob("*.cov.json"))
+    if files:
+        result.coverage_file = merge_coverage_files(files, result.build_dir / "coverage.json")
+        result.coverage = coverage_summary(result.coverage_file)
+    if not require:
+        return
+    if result.coverage is None:
+        result.tests.append(TestResult("coverage", False, f"no coverage was written (did "
+                                       f"{COVERAGE_TEST} run?)"))
+        return
+    missing = missing_bins_in(result.coverage_file)
+    covered, total = result.coverage
+    result.tests.append(TestResult(
+        "coverage", not missing,
+        "" if not missing else f"coverage {covered}/{total} bins, below 100 %; uncovered: "
+        + ", ".join(missing)))
 
 
 def _parse_results(xml: Path) -> list[TestResult]:

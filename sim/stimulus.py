@@ -17,14 +17,23 @@ LINE_BYTES = golden.LINE_BYTES
 _TRITS_PER_LINE = LINE_BYTES * golden.TRITS_PER_BYTE
 
 
-def exhaustive_lines(codec) -> np.ndarray:
-    """243 lines in which every valid code sits once at every byte position.
+def exhaustive_lines(codec, lanes: int) -> np.ndarray:
+    """The fewest lines in which every valid code passes through every lane of an
+    engine with ``lanes`` lanes: 243 output transfers, ``ceil(243 * lanes / 64)`` lines.
 
-    Line ``i`` holds valid code number ``(i + p) mod 243`` at byte ``p``.
+    Transfer ``t`` (counted over the lines) holds valid code number
+    ``(t + j) mod 243`` in lane ``j``, so any 243 consecutive transfers hold every
+    code in every lane, each at a different place of the line.
     """
+    if lanes not in golden.LANES:
+        raise ValueError(f"lanes must be one of {', '.join(map(str, golden.LANES))}, "
+                         f"not {lanes!r}")
     codes = np.flatnonzero(golden.get_lut(codec).valid).astype(np.uint8)
-    idx = (np.arange(codes.size)[:, None] + np.arange(LINE_BYTES)[None, :]) % codes.size
-    return codes[idx]
+    beats = LINE_BYTES // lanes
+    n = -(-codes.size // beats)
+    p = np.arange(LINE_BYTES)
+    t = np.arange(n)[:, None] * beats + (p // lanes)[None, :]
+    return codes[(t + p % lanes) % codes.size]
 
 
 def uniform_lines(rng: np.random.Generator, n: int) -> np.ndarray:

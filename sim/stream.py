@@ -2,9 +2,10 @@
 
 :func:`stream_lines` is the one entry point for everything that pushes real data
 through the simulated engine (``tritpack sim``, the demo, the RTL benchmark).  It
-builds the variant with Icarus, runs the cocotb test :func:`stream_run` of this
-module inside the simulator (the full :class:`~sim.tb.TB`: protocol checker,
-input monitor and scoreboard all on) and returns a :class:`StreamResult`.
+builds the variant with Icarus, runs the cocotb test ``stream_run`` of
+:mod:`sim.stream_tests` inside the simulator (the full :class:`~sim.tb.TB`:
+protocol checker and scoreboard on) and returns a :class:`StreamResult`.  This
+module is the host side and imports no cocotb.
 
 Lines travel in packets of ``packet_lines`` lines (``tlast`` on the last line of
 each), at most two packets queued ahead, so memory stays flat for long inputs.
@@ -13,22 +14,22 @@ each), at most two packets queued ahead, so memory stays flat for long inputs.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import tempfile
 import threading
-import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from .reference import as_lines
-from .runner import BUILD_ROOT, Variant, build, env_seed, run
+from .runner import Variant, build, env_seed, run, sim_root
 
-__all__ = ["StreamResult", "stream_lines"]
+__all__ = ["ENV_PREFIX", "StreamResult", "stream_lines"]
 
-_ENV = "TRITPACK_STREAM_"
+#: Prefix of the environment variables that pass the job to :mod:`sim.stream_tests`.
+ENV_PREFIX = "TRITPACK_STREAM_"
+_TEST_MODULE = "tritpack.sim.stream_tests"
 
 
 @dataclass
@@ -52,9 +53,17 @@ class StreamResult:
     lines_per_second : float
         Simulation speed with every check on.
     mismatches : int
-        Wrong, missing or extra output transfers (0 for a correct engine).
+        Wrong, missing or extra output transfers (0 for a correct engine); a wrong
+        ``tuser`` counts as a wrong transfer.
+    invalid_codes : int
+        Invalid byte codes in the input (the golden model decodes them to zeros and
+        the engine must flag their transfers).
+    flagged : int
+        Output transfers that came out with ``tuser`` set.
+    error : int or None
+        The engine's sticky ``error`` output at the end (None: not read).
     errors : list of str
-        The first failure messages (scoreboard, protocol, timeouts).
+        The first failure messages (scoreboard, protocol, timeouts, ``error``).
     seed : int
         The ``SEED`` that reproduces the run.
     waves : str or None
@@ -70,33 +79,42 @@ class StreamResult:
     cpu_seconds: float = 0.0
     lines_per_second: float = 0.0
     mismatches: int = 0
+    invalid_codes: int = 0
+    flagged: int = 0
+    error: int | None = None
     errors: list = field(default_factory=list)
     seed: int = 0
     waves: str | None = None
 
     @property
     def passed(self) -> bool:
-        return self.mismatches == 0 and not self.errors
+        """Every transfer as the golden model says, no check failed, and ``error`` set
+        exactly when the input held an invalid code."""
+        return (self.mismatches == 0 and not self.errors
+                and self.error == int(self.invalid_codes > 0))
 
     def summary(self) -> str:
         return (f"{self.lines} lines, {self.clocks} clocks, {self.lines_per_clock:.3f} "
                 f"lines/clock, latency {self.latency} clocks, {self.sim_seconds:.2f} s "
                 f"simulated at {self.lines_per_second:.0f} lines/s, "
-                f"{self.mismatches} mismatches (SEED={self.seed})")
+                f"{self.mismatches} mismatches, {self.invalid_codes} invalid codes, "
+                f"error {self.error} (SEED={self.seed})")
 
 
-def stream_lines(lines, *, lanes: int = 64, codec: str = "standard",
+def stream_lines(lines, *, lanes: int = 64, codec="standard",
                  registered: bool = False, stall: float = 0.1, seed: int | None = None,
                  waves: bool = False, packet_lines: int = 256,
-                 progress=None, impl: str = "rom", pipelined: bool = False) -> StreamResult:
+                 progress=None, impl: str = "rom", pipelined: bool = False,
+                 build_dir=None) -> StreamResult:
     """Stream ``lines`` through the RTL of one engine variant with random stalls.
 
     Parameters
     ----------
     lines : array_like
         (n, 64) uint8 byte codes, e.g. ``golden.pack(trits).data.reshape(-1, 64)``.
-    lanes, codec, registered
-        The engine variant (see :class:`hw.decoder.TernaryDecoder`).
+    lanes, codec, registered, impl, pipelined
+        The engine variant (see :class:`sim.runner.Variant`); ``codec`` is a name
+        or a :class:`golden.Lut`.
     stall : float
         Probability, on each clock, that the source idles and, independently,
         that the sink holds ``tready`` low (0 for full-speed throughput).
@@ -108,6 +126,10 @@ def stream_lines(lines, *, lanes: int = 64, codec: str = "standard",
         Lines per packet (``tlast`` on each packet's last line).
     progress : callable, optional
         Called now and then with the number of lines that came out.
+    build_dir : path-like, optional
+        Build root (default :func:`golden.fileio.build_root`); the run builds in a
+        directory of its own under ``<build_dir>/sim``, removed unless waves were
+        asked for or the run failed.
 
     Returns
     -------
@@ -123,17 +145,19 @@ def stream_lines(lines, *, lanes: int = 64, codec: str = "standard",
         raise ValueError(f"packet_lines must be at least 1, not {packet_lines!r}")
     variant = Variant(lanes, codec, registered, impl=impl, pipelined=pipelined)
     seed = env_seed() if seed is None else int(seed)
-    BUILD_ROOT.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"stream_{variant.name}_", dir=BUILD_ROOT))
+    root = sim_root(build_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix=f"stream_{variant.name}_", dir=root))
     keep = waves  # and, below, a failed run: its logs are named in the errors
     try:
         np.save(work / "input.npy", lines)
         out, prog = work / "result.json", work / "progress"
         build(variant, work, waves=waves)
         env = {
-            _ENV + "INPUT": str(work / "input.npy"), _ENV + "RESULT": str(out),
-            _ENV + "PROGRESS": str(prog), _ENV + "STALL": str(int(round(stall * 100))),
-            _ENV + "PACKET": str(packet_lines),
+            ENV_PREFIX + "INPUT": str(work / "input.npy"), ENV_PREFIX + "RESULT": str(out),
+            ENV_PREFIX + "PROGRESS": str(prog),
+            ENV_PREFIX + "STALL": str(int(round(stall * 100))),
+            ENV_PREFIX + "PACKET": str(packet_lines),
         }
         done = threading.Event()
         watcher = threading.Thread(target=_watch, args=(prog, progress, done), daemon=True)
@@ -141,7 +165,7 @@ def stream_lines(lines, *, lanes: int = 64, codec: str = "standard",
             watcher.start()
         try:
             ran = run(variant, work, tests=["stream_run"], seed=seed, waves=waves, env=env,
-                      test_module=__name__)
+                      test_module=_TEST_MODULE)
         finally:
             done.set()
         if out.is_file():
@@ -170,53 +194,3 @@ def _watch(path: Path, progress, done: threading.Event) -> None:
         if n != last:
             progress(n)
             last = n
-
-
-# -- inside the simulator ----------------------------------------------------------------
-
-try:
-    import cocotb
-except ImportError:  # pragma: no cover - cocotb is a dependency
-    cocotb = None
-
-if cocotb is not None:
-
-    @cocotb.test()
-    async def stream_run(dut):
-        """Stream the input file through the engine with the full testbench on."""
-        from .tb import TB
-
-        tb = TB(dut, os.environ.get("TRITPACK_CODEC", "standard"), coverage=False,
-                fail_fast=False, monitor=False)
-        pct = int(os.environ[_ENV + "STALL"])
-        stall = f"random_{pct}" if pct else "none"
-        tb.set_generators(stall, stall)
-        await tb.reset()
-        lines = np.load(os.environ[_ENV + "INPUT"])
-        step = int(os.environ[_ENV + "PACKET"])
-        progress = Path(os.environ[_ENV + "PROGRESS"])
-        result = StreamResult(lines=int(lines.shape[0]))
-        t0, c0 = time.perf_counter(), time.process_time()
-        try:
-            for start in range(0, lines.shape[0], step):
-                await tb.send_when_room(lines[start:start + step])
-                progress.write_text(str(tb.scoreboard.transfers // tb.beats))
-            await tb.wait_drained()
-        except AssertionError as exc:  # protocol violation or timeout: report, don't hide
-            result.errors.append(str(exc))
-        result.sim_seconds = time.perf_counter() - t0
-        result.cpu_seconds = time.process_time() - c0
-        s, m = tb.checker.ports
-        sb = tb.scoreboard
-        result.transfers = sb.transfers
-        result.mismatches = sb.mismatches + sum(len(e.data) for e in sb.pending)
-        result.errors = (result.errors + tb.checker.violations + sb.messages)[:20]
-        if m.last_transfer is not None and s.first_transfer is not None:
-            result.clocks = m.last_transfer - m.first_transfer + 1
-            result.latency = m.first_valid - s.first_transfer
-            result.lines_per_clock = result.lines / result.clocks
-        result.lines_per_second = result.lines / max(result.sim_seconds, 1e-9)
-        progress.write_text(str(sb.transfers // tb.beats))
-        out = Path(os.environ[_ENV + "RESULT"])
-        out.write_text(json.dumps(asdict(result)))
-        assert result.passed, result.errors[0] if result.errors else "mismatches"

@@ -202,9 +202,9 @@ class TB:
         See :class:`Scoreboard`.
     monitor : bool
         Run the ``s_axis`` monitor, which checks that the engine accepted exactly the
-        packets sent and feeds coverage.  It samples every clock in Python (about
-        10 % of the simulation speed); without it a lost or duplicated input line
-        still shows up in the scoreboard.
+        packets sent and feeds coverage.  It samples every clock in Python, which
+        costs simulation speed; without it a lost or duplicated input line still
+        shows up in the scoreboard.
     """
 
     def __init__(self, dut, codec, *, coverage: bool = True, fail_fast: bool = True,
@@ -217,7 +217,7 @@ class TB:
         self.prng = random.Random(random.getrandbits(64))  # seeded by cocotb, per test
         self.rng = np.random.default_rng(random.getrandbits(64))
         self.lut = golden.get_lut(codec)
-        self.cov = cov.get(codec) if coverage else None
+        self.cov = cov.get(codec, self.lanes) if coverage else None
 
         dut.rst.setimmediatevalue(0)
         Clock(dut.clk, CLOCK_NS, unit="ns").start()

@@ -27,14 +27,14 @@ def test_weights_are_deterministic_and_layer_like():
 
 
 def _fake_engine(mismatches=0, calls=None):
-    def stream(lines, *, lanes, codec, stall, seed, progress):
+    def stream(lines, *, lanes, codec, stall, seed, progress, build_dir, **engine):
         if calls is not None:
             calls.append((lines.copy(), lanes, codec, seed))
         progress(len(lines))
         n = len(lines)
         return StreamResult(lines=n, transfers=n * 64 // lanes, clocks=n, lines_per_clock=1.0,
                             sim_seconds=1.0, cpu_seconds=1.0, lines_per_second=n,
-                            mismatches=mismatches, seed=seed,
+                            mismatches=mismatches, seed=seed, error=0,
                             errors=["scoreboard: wrong"] if mismatches else [])
     return stream
 
@@ -69,7 +69,7 @@ def test_demo_on_a_users_gguf(capsys, monkeypatch, tmp_path):
     assert "tensor 'blk.0.attn_k.weight'" in out and "TQ1_0" in out
     (lines, lanes, codec, _), = calls
     # The lines streamed are the tensor's trits, packed with the tq1 codec.
-    assert codec == "tq1" and lanes == 64 and lines.shape == (7, 64)
+    assert codec.name == "tq1" and lanes == 64 and lines.shape == (7, 64)
     assert np.array_equal(golden.decode(lines, "tq1")[:2048], t.reshape(-1) / 0.25)
 
 
@@ -79,3 +79,47 @@ def test_demo_input_errors(capsys, tmp_path):
     np.save(tmp_path / "w.npy", np.zeros((2, 2), np.float32))
     assert main(["demo", "--input", str(tmp_path / "w.npy"), "--tensor", "x"]) == 2
     assert "w.npy: tensor 'x': no such tensor" in capsys.readouterr().err
+
+
+def _code(argv):
+    try:
+        return main(argv)
+    except SystemExit as exc:  # a usage error, from argparse
+        return exc.code
+
+
+def _one_line_error(capsys, expected):
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and expected in err, err
+
+
+def test_demo_option_errors(capsys, tmp_path):
+    assert _code(["demo", "--seed", "-1"]) == 2
+    _one_line_error(capsys, "argument --seed: expected a non-negative integer, not '-1'")
+    np.save(tmp_path / "w.npy", np.zeros((4, 320), np.float32))
+    # --quick shrinks the built-in matrix; it cannot apply to a user's file.
+    assert _code(["demo", "--quick", "--input", str(tmp_path / "w.npy")]) == 2
+    _one_line_error(capsys, "--quick shrinks the built-in matrix and cannot shrink --input")
+
+
+def test_an_empty_input_is_one_line_error(capsys, tmp_path, recwarn):
+    np.save(tmp_path / "e.npy", np.zeros((0, 320), np.float32))
+    assert main(["demo", "--input", str(tmp_path / "e.npy"), "--no-progress"]) == 2
+    _one_line_error(capsys, "empty tensor (shape 0x320): nothing to stream")
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_demo_does_not_pick_an_integer_non_trit_tensor(capsys, monkeypatch, tmp_path):
+    """A Hugging Face checkpoint: position_ids (I64 0..511) comes first but is no trit
+    tensor; the planner carries it, so the demo's default is the float weight."""
+    from safetensors.numpy import save_file
+
+    save_file({"embeddings.position_ids": np.arange(512, dtype=np.int64)[None, :],
+               "layer.weight": demo.make_weights((8, 320), seed=2)},
+              str(tmp_path / "model.safetensors"))
+    calls = []
+    monkeypatch.setattr(demo, "stream_lines", _fake_engine(calls=calls))
+    code = main(["demo", "--input", str(tmp_path / "model.safetensors"), "--no-progress"])
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "tensor 'layer.weight'" in out and len(calls) == 1

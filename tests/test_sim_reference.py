@@ -47,11 +47,21 @@ def test_expected_round_trips_through_golden_decode(codec, lanes):
 
 
 @pytest.mark.parametrize("codec", golden.CODEC_NAMES)
-def test_exhaustive_lines_hold_every_code_at_every_position(codec):
-    lines = exhaustive_lines(codec)
+@pytest.mark.parametrize("lanes", golden.LANES)
+def test_exhaustive_lines_pass_every_code_through_every_lane(codec, lanes):
+    lines = exhaustive_lines(codec, lanes)
     valid = np.flatnonzero(golden.get_lut(codec).valid)
-    for p in range(64):
-        assert sorted(lines[:, p].tolist()) == valid.tolist()
+    # The bytes of each lane: byte p of a line reaches lane p mod lanes.
+    by_lane = lines.reshape(-1, lanes)
+    for j in range(lanes):
+        assert set(by_lane[:, j].tolist()) == set(valid.tolist()), f"lane {j}"
+    # No waste: one line more than the 243 transfers need, at most.
+    assert lines.shape == (-(-243 * lanes // 64), 64)
+
+
+def test_exhaustive_lines_at_lanes_1_are_4_lines_not_243():
+    assert exhaustive_lines("standard", 1).shape == (4, 64)
+    assert exhaustive_lines("standard", 64).shape == (243, 64)
 
 
 def test_invalid_lines_put_an_invalid_code_where_asked():

@@ -2,26 +2,55 @@
 
 One pytest node per engine variant: one Icarus build, then every cocotb test
 (about 35, parametrisations included) in one simulation, ending with the
-functional coverage report, which must be at 100 %.  ``SEED=n`` reproduces a
-run, ``WAVES=1`` records an FST per test function under the node's build dir.
+functional coverage report; :func:`sim.runner.run` requires 100 %.  ``SEED=n``
+reproduces a run, ``WAVES=1`` records an FST per test function under the node's
+build dir (each test function in a simulation of its own) and must not change
+the verdict: :func:`test_waves_do_not_change_the_verdict` runs both ways.
 """
 
 import pytest
 
-from tritpack.sim.coverage import coverage_summary
-from tritpack.sim.runner import build, node_build_dir, regression_variants, run
+from tritpack.sim.runner import (
+    COVERAGE_TEST,
+    Variant,
+    build,
+    node_build_dir,
+    regression_variants,
+    run,
+)
 
 VARIANTS = regression_variants()
 
 
+@pytest.mark.needs_iverilog
 @pytest.mark.parametrize("variant", VARIANTS, ids=lambda v: v.name)
 def test_rtl_regression(variant, request):
     build_dir = node_build_dir(request.node.nodeid)
     build(variant, build_dir)
-    coverage_file = build_dir / "coverage.yml"
-    coverage_file.unlink(missing_ok=True)
-    result = run(variant, build_dir, env={
-        "TRITPACK_COVERAGE_FILE": str(coverage_file), "TRITPACK_REQUIRE_COVERAGE": "1"})
+    result = run(variant, build_dir, require_coverage=True)
     result.check()
-    covered, total = coverage_summary(coverage_file)
-    assert covered == total, f"coverage {covered}/{total} bins (SEED={result.seed})"
+    covered, total = result.coverage
+    assert covered == total == 243 * variant.lanes + 265, (
+        f"coverage {covered}/{total} bins (SEED={result.seed})")
+    assert result.lines > 0 and result.mismatches == 0
+
+
+@pytest.mark.slow
+@pytest.mark.needs_iverilog
+def test_waves_do_not_change_the_verdict(request):
+    """With waves every test function runs in a simulation of its own: the coverage
+    and the counts of all of them are merged, so the verdict, the coverage and the
+    lines checked are those of the single simulation with the same seed."""
+    variant = Variant(8, "tq1")  # the example of docs/VERIFICATION.md
+    verdicts = {}
+    for waves in (False, True):
+        build_dir = node_build_dir(f"{request.node.nodeid}_waves{int(waves)}")
+        build(variant, build_dir, waves=waves)
+        result = run(variant, build_dir, seed=123, waves=waves, require_coverage=True)
+        result.check()
+        names = sorted(t.name for t in result.tests)
+        verdicts[waves] = (names, result.coverage, result.lines, result.mismatches)
+        if waves:
+            assert len(result.waves) == 7 and all(w.is_file() for w in result.waves)
+            assert names.count(COVERAGE_TEST) == 1
+    assert verdicts[True] == verdicts[False]
