@@ -1,7 +1,9 @@
 """The Yosys flow: cell classification, stat parsing, the naive reference, the CLI."""
 
+import io
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,7 +12,9 @@ from tritpack import golden
 from tritpack.cli import main
 from tritpack.hw.fpga import designs
 from tritpack.hw.fpga.synth import classify, parse_stat, synthesize
-from tritpack.hw.fpga.timing import parse_report
+from tritpack.hw.fpga.timing import parse_critical_path, parse_report
+
+DATA = Path(__file__).parent / "data"
 
 
 @pytest.mark.parametrize("target, cell, category", [
@@ -77,6 +81,7 @@ def test_timing_harness_folds_to_pins():
     assert "assign dout = {2'd0, f2};" in text
 
 
+@pytest.mark.slow
 def test_synth_naive_and_arith_lane_on_ice40():
     naive = synthesize(designs.naive_rom_verilog("standard"), "ice40", "naive_rom", nobram=True)
     arith = synthesize(designs.lane_verilog(1, "standard", "arith"), "ice40", "lanes")
@@ -85,16 +90,93 @@ def test_synth_naive_and_arith_lane_on_ice40():
     assert 0 < arith.categories["luts"] < naive.categories["luts"]
 
 
-def test_synth_cli_json_generic(capsys):
+@pytest.mark.slow
+def test_synth_cli_json_generic(capsys, tmp_path):
+    keep = tmp_path / "keep"
     assert main(["synth", "--lanes", "1", "--target", "generic", "--impl", "arith",
-                 "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
+                 "--json", "--keep", str(keep)]) == 0
+    captured = capsys.readouterr()
+    out = json.loads(captured.out)
     assert out["codec"] == "standard"
     assert out["engine"]["target"] == "generic" and out["engine"]["lanes"] == 1
     assert out["engine"]["categories"]["ffs"] >= 512  # the line register at least
     assert out["lanes"]["categories"]["ffs"] == 11
     assert out["reference"]["categories"]["ffs"] == 11
     assert out["reference"]["categories"]["luts"] > out["lanes"]["categories"]["luts"] > 0
+    assert captured.err == ""                         # no progress bar without a terminal
+    # --keep: each Yosys run's design, script, log and report, and the result.
+    assert json.loads((keep / "result.json").read_text()) == out
+    for run in ("engine", "lanes", "reference"):
+        files = {p.name for p in (keep / run).iterdir()}
+        assert files == {"design.v", "run.ys", "yosys.log", "stat.json"}, run
+    assert "module ternary_decoder(" in (keep / "engine" / "design.v").read_text()
+    assert "Executing SYNTH pass" in (keep / "engine" / "yosys.log").read_text()
+    # A second run does not replace it without --force, and says so before any work.
+    before = sorted(p.relative_to(keep) for p in keep.rglob("*"))
+    assert main(["synth", "--lanes", "1", "--target", "generic", "--keep", str(keep)]) == 2
+    assert "use --force" in capsys.readouterr().err
+    assert sorted(p.relative_to(keep) for p in keep.rglob("*")) == before
+
+
+@pytest.mark.parametrize("command", ["synth", "timing"])
+def test_keep_refused_before_any_work(command, tmp_path, capsys, monkeypatch):
+    from tritpack.hw.fpga import synth, timing
+
+    def boom(*args, **kwargs):
+        raise AssertionError("the tools ran before --keep was checked")
+
+    monkeypatch.setattr(synth, "synthesize", boom)
+    monkeypatch.setattr(timing, "run_timing", boom)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    for keep, message in [(tmp_path / "no" / "dir", "does not exist"),
+                          (mine, "not empty")]:
+        argv = [command, "--lanes", "1", "--target", "ice40", "--keep", str(keep)]
+        assert main(argv) == 2
+        assert message in capsys.readouterr().err
+        assert main([*argv, "--force"]) == 2      # --force replaces only a --keep directory
+    assert (mine / "notes.txt").read_text() == "mine"
+    assert not (tmp_path / "no").exists()
+
+
+def test_progress_shows_steps_on_a_terminal(monkeypatch):
+    from tritpack.hw.fpga.commands import _steps
+
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr("sys.stderr", err)
+    with _steps("timing ice40", ["verilog", "synth", "pnr"]) as step:
+        for name in ("verilog", "synth", "pnr"):
+            step(name)
+    shown = err.getvalue()
+    assert "timing ice40: verilog (0/3)" in shown and "timing ice40: pnr (2/3)" in shown
+
+
+def test_parse_critical_path_of_a_recorded_report():
+    """nextpnr-ice40's report of `timing --lanes 1 --impl arith` (tests/data)."""
+    report = (DATA / "nextpnr_ice40_report.json").read_text()
+    fmax, _ = parse_report(report)
+    path = parse_critical_path(report, 150.0)
+    assert path.start == "dut.engine_beat[0]"
+    assert path.end == "dut.engine_o__valid (CEN)"
+    assert path.logic_levels == 5
+    assert path.delay_ns == pytest.approx(1000 / fmax, rel=1e-4)
+    assert path.logic_ns + path.routing_ns == pytest.approx(path.delay_ns)
+    assert path.routing_ns == pytest.approx(4.99, abs=0.01)    # nextpnr's log: 4.99 routing
+    assert path.slack_ns == pytest.approx(1000 / 150 - 1000 / fmax, rel=1e-4)
+    assert path.describe() == ("dut.engine_beat[0] -> dut.engine_o__valid (CEN): 5 logic "
+                               "levels, 7.33 ns (2.35 logic, 4.99 routing), slack -0.67 ns")
+
+
+def test_parse_critical_path_without_register_paths():
+    report = {"critical_paths": [{"from": "<async>", "to": "posedge clk", "path": []}]}
+    assert parse_critical_path(json.dumps(report), 100.0) is None
+    with pytest.raises(ValueError, match="malformed critical paths"):
+        parse_critical_path(json.dumps({"critical_paths": [{"from": "posedge c"}]}), 100.0)
 
 
 @pytest.mark.parametrize("argv", [
@@ -129,15 +211,26 @@ def test_arith_rejects_custom_codec_in_cli(tmp_path, capsys):
     assert "arith" in capsys.readouterr().err
 
 
-def test_timing_cli_lanes_1_ice40(capsys):
+@pytest.mark.slow
+def test_timing_cli_lanes_1_ice40(capsys, tmp_path):
+    keep = tmp_path / "keep"
     assert main(["timing", "--lanes", "1", "--target", "ice40", "--impl", "arith",
-                 "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
+                 "--keep", str(keep)]) == 0
+    text = capsys.readouterr().out
+    out = json.loads((keep / "result.json").read_text())
     assert out["device"] == "hx8k" and out["lanes"] == 1 and out["target_mhz"] == 150.0
     assert 20 < out["fmax_mhz"] < 1000
     assert out["utilization"]["ICESTORM_LC"][0] > 512  # the line register at least
+    path = out["critical_path"]
+    assert path["logic_levels"] >= 1 and path["start"].startswith("dut.")
+    assert path["slack_ns"] == pytest.approx(1000 / 150 - 1000 / out["fmax_mhz"], abs=2e-3)
+    assert f"critical path: {path['start']} -> {path['end']}: " in text
+    assert {p.name for p in keep.iterdir()} >= {
+        "design.v", "run.ys", "yosys.log", "stat.json", "netlist.json", "report.json",
+        "nextpnr.log", "result.json"}
 
 
+@pytest.mark.slow
 def test_bench_verilog_quick(capsys):
     assert main(["bench", "verilog", "--quick"]) == 0
     out = capsys.readouterr().out

