@@ -30,7 +30,7 @@ import tempfile
 from pathlib import Path
 
 __all__ = [
-    "BUILD_DIR_ENV", "STDOUT", "atomic_directory", "atomic_output", "build_root",
+    "BUILD_DIR_ENV", "STDOUT", "atomic_directory", "atomic_output", "atomic_path", "build_root",
     "check_output", "check_output_dir", "write_atomic", "write_output",
 ]
 
@@ -91,11 +91,11 @@ def check_output(path: str | os.PathLike, *, force: bool = False, stdout_ok: boo
     if not text.strip():
         raise OSError(f"empty path for the {what}; expected a file name")
     out = Path(text)
+    if out.is_dir():
+        raise OSError(f"cannot write {what} {out}: it is a directory; expected a file name")
     if suffixes and out.suffix.lower() not in suffixes:
         raise OSError(f"{what} {out}: expected a file name ending in "
                       f"{' or '.join(suffixes)}, not {out.suffix or 'no suffix'!r}")
-    if out.is_dir():
-        raise OSError(f"cannot write {what} {out}: it is a directory; expected a file name")
     if out.exists() and not force:
         raise OSError(f"{what} {out} exists; use --force to replace it")
     _parent_ok(out, what)
@@ -139,16 +139,17 @@ def _umask() -> int:
 
 
 @contextlib.contextmanager
-def atomic_output(path: str | os.PathLike, mode: str = "wb"):
-    """Open a temporary file beside ``path``; on success rename it over ``path``.
+def atomic_path(path: str | os.PathLike):
+    """Yield the name of a temporary file beside ``path``; on success rename it over ``path``.
 
-    On any exception (``KeyboardInterrupt`` and ``SystemExit`` included) the
-    temporary file is removed and ``path`` is untouched.
+    For writers that open their output by name (``gguf.GGUFWriter``).  On any
+    exception (``KeyboardInterrupt`` and ``SystemExit`` included) the temporary
+    file is removed and ``path`` is untouched.
 
     Raises
     ------
     OSError
-        If the directory of ``path`` does not exist or is not writable.
+        If ``path`` is a directory, or its directory does not exist or is not writable.
     """
     path = Path(path)
     if path.is_dir():
@@ -156,15 +157,25 @@ def atomic_output(path: str | os.PathLike, mode: str = "wb"):
     _parent_ok(path, "file")
     fd, tmp = tempfile.mkstemp(dir=path.absolute().parent, prefix=f".{path.name}.",
                                suffix=".tmp")
+    os.close(fd)
     try:
-        with os.fdopen(fd, mode) as f:
-            yield f
+        yield Path(tmp)
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+
+
+@contextlib.contextmanager
+def atomic_output(path: str | os.PathLike, mode: str = "wb"):
+    """Open a temporary file beside ``path``; on success rename it over ``path``.
+
+    The same guarantees as :func:`atomic_path`, for writers that take an open file.
+    """
+    with atomic_path(path) as tmp, open(tmp, mode) as f:
+        yield f
 
 
 @contextlib.contextmanager

@@ -123,3 +123,15 @@ def test_built_wheel_holds_every_package(tmp_path):
                       for p in (ROOT / f).rglob("*.v"))
     shipped_v = sorted(n for n in names if n.endswith(".v"))
     assert len(shipped_v) == len(source_v)
+
+
+def test_broken_pipe_is_quiet(monkeypatch, capsys):
+    # `tritpack ... | head`: the reader going away is not an error message.
+    tmp_module(monkeypatch, "_tritpack_pipe", "def register(sub):\n"
+               "    def run(args):\n        raise BrokenPipeError(32, 'Broken pipe')\n"
+               "    sub.add_parser('pipe').set_defaults(func=run)\n")
+    monkeypatch.setattr(cli, "entry_points", lambda group: [
+        EntryPoint("pipe", "_tritpack_pipe:register", "tritpack.commands")])
+    monkeypatch.setattr(cli.os, "dup2", lambda *a: None)  # keep pytest's stdout
+    assert cli.main(["pipe"]) == 141
+    assert capsys.readouterr().err == ""

@@ -19,6 +19,8 @@ printed as one line, with exit status 2; so are usage errors.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import signal
 import sys
 from importlib.metadata import entry_points
@@ -104,6 +106,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"tritpack {args.command}: needs the '{extra}' extra ({exc.name} is not "
               f"installed): pip install 'tritpack[{extra}]'", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader went away (`tritpack lut | head`): not an error of ours.  Point
+        # stdout at /dev/null so that the flush at exit does not fail again.
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
     except (CliError, ValueError, TypeError, OSError) as exc:
         message = " ".join(str(exc).split())  # one line, whatever the message held
         print(f"tritpack: error: {message}", file=sys.stderr)
