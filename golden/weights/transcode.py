@@ -17,18 +17,16 @@ Out of the container:
   tensor's scale), or dequantized floats; the ``__metadata__`` of the
   safetensors file the container came from is kept.
 
-Every output is written through :func:`golden.fileio.atomic_output`: a
+Every output is written through :func:`golden.fileio.atomic_path`: a
 temporary file renamed on success, removed on any failure or interrupt.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 from tqdm import tqdm
 
-from ..fileio import atomic_output
+from ..fileio import atomic_path
 from .container import Container, Entry
 from .errors import WeightsError
 from .formats import TARGETS, UNPACK_DTYPES, UNPACKED_SCALE_SUFFIX
@@ -99,9 +97,9 @@ def to_gguf(src, dst, qtype: str | None = None, progress: bool | None = None) ->
                 plan.append((e, None, e.stored_shape))
             else:
                 raise WeightsError(f"GGUF cannot hold a {e.dtype} tensor", src, e.name)
-    with atomic_output(dst, "wb") as f:
+    with atomic_path(dst) as tmp:
         # gguf's writer opens its output by name: give it the atomic temporary file's.
-        w = gguf.GGUFWriter(Path(f"/dev/fd/{f.fileno()}"), arch)
+        w = gguf.GGUFWriter(tmp, arch)
         try:
             _add_gguf_kv(w, c.source.get("gguf_kv", []))
             for e, qt, shape in plan:
