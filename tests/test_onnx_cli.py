@@ -212,3 +212,11 @@ def test_conformance_cases_decode_as_golden():
         if valid.all() and case.packed.size == golden.padded_length(n, 320) // 5:
             assert np.array_equal(want, golden.unpack(golden.PackedTensor(
                 case.packed, case.shape, 320, lut)))
+
+
+def test_golden_and_the_onnx_package_do_not_import_onnx():
+    code = ("import sys, tritpack.golden, tritpack.golden.onnx, tritpack.golden.onnx.commands\n"
+            "bad = sorted(m for m in ('onnx', 'onnxruntime', 'onnx_ir') if m in sys.modules)\n"
+            "sys.exit(f'imported {bad}' if bad else 0)\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
