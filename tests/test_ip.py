@@ -19,7 +19,7 @@ import pytest
 
 from tritpack import golden
 from tritpack.hw.ip import MANIFEST, write_ip
-from tritpack.hw.ip.ports import module_ports
+from tritpack.hw.ip.ports import Port, module_ports
 
 CONFIGS = {
     "8-unreg": dict(lanes=8),
@@ -82,6 +82,19 @@ def test_files_and_manifest(ip):
     core = (out / f"{name}.core").read_text()
     assert core.startswith("CAPI=2:\n") and f"\nname: {vlnv(kwargs)}\n" in core
     assert set(manifest["files"]) == files - {MANIFEST}
+    assert all(p["meaning"] for p in manifest["ports"]), manifest["ports"]  # from the Verilog
+
+
+def test_module_ports_forms():
+    """Both header forms; a port without a declaration or a missing module is refused."""
+    plain = "module m(a, q);\n  input a; // in\n  output [3:0] q;\nendmodule\n"
+    assert module_ports(plain, "m") == (Port("a", "in", 1, "in"), Port("q", "out", 4))
+    ansi = "module m(input wire a, output reg [3:0] q);\nendmodule\n"
+    assert module_ports(ansi, "m") == (Port("a", "in", 1), Port("q", "out", 4))
+    with pytest.raises(ValueError, match="do not match"):
+        module_ports(plain.replace("  input a; // in\n", ""), "m")
+    with pytest.raises(ValueError, match="no module 'n'"):
+        module_ports(plain, "n")
 
 
 @pytest.mark.needs_verilator
@@ -202,7 +215,8 @@ def test_verilog_template_connects_every_port(ip, tmp_path):
 
 def vhdl_ports(text):
     return [(n, d, int(m) + 1 if m else 1) for n, d, m in re.findall(
-        r"^\s+(\w+)\s*: (in|out)\s+std_logic(?:_vector\((\d+) downto 0\))?;?$", text, re.M)]
+        r"^\s+(\w+)\s*: (in|out)\s+std_logic(?:_vector\((\d+) downto 0\))?;?(?:\s+--.*)?$",
+        text, re.M)]
 
 
 @pytest.mark.skipif(not shutil.which("ghdl"), reason="needs ghdl on PATH")

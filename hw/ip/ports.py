@@ -17,17 +17,19 @@ __all__ = ["Port", "module_ports"]
 _HEADER_RE = re.compile(r"^module\s+(?P<name>[A-Za-z_][\w$]*)\s*\((?P<ports>[^)]*)\)\s*;", re.M)
 _DECL = (r"(?P<dir>input|output)\s+(?:wire\s+|reg\s+)?(?:\[(?P<msb>\d+):0\]\s*)?"
          r"(?P<name>[A-Za-z_][\w$]*)")
-_DECL_RE = re.compile(rf"^\s*{_DECL}\s*;", re.M)
+_DECL_RE = re.compile(rf"^\s*{_DECL}\s*;[ \t]*(?://[ \t]*(?P<comment>.*?))?[ \t]*$", re.M)
 _ANSI_RE = re.compile(rf"\s*{_DECL}\s*")
 
 
 @dataclass(frozen=True)
 class Port:
-    """One port of the module: its name, ``"in"`` or ``"out"``, and its width in bits."""
+    """One port of the module: its name, ``"in"`` or ``"out"``, its width in bits,
+    and the comment on its declaration (what it means), if any."""
 
     name: str
     direction: str
     width: int
+    comment: str = ""
 
 
 def module_ports(verilog: str, module_name: str) -> tuple[Port, ...]:
@@ -38,8 +40,9 @@ def module_ports(verilog: str, module_name: str) -> tuple[Port, ...]:
     verilog : str
         Verilog text as :func:`~tritpack.hw.verilog.generate_verilog` writes it:
         either a header ``module m(a, b, ...);`` and one ``input``/``output``
-        declaration per port, or an ANSI header ``module m(input [msb:0] a, ...);``
-        with one direction per port; ``[msb:0]`` for a vector.
+        declaration per port (a ``// comment`` after it is kept), or an ANSI
+        header ``module m(input [msb:0] a, ...);`` with one direction per port;
+        ``[msb:0]`` for a vector.
     module_name : str
         The module to read.
 
@@ -68,5 +71,6 @@ def module_ports(verilog: str, module_name: str) -> tuple[Port, ...]:
 
 
 def _port(match: re.Match) -> Port:
+    comment = match.groupdict().get("comment") or ""
     return Port(match["name"], "in" if match["dir"] == "input" else "out",
-                int(match["msb"] or 0) + 1)
+                int(match["msb"] or 0) + 1, comment)

@@ -67,15 +67,16 @@ def _verilog_range(port: Port) -> str:
 
 def verilog_instance(module_name: str, ports: tuple[Port, ...], header: str = "") -> str:
     """A Verilog instantiation template of ``module_name``: ``u_<module>`` with a
-    named connection ``.p(p)`` for every port, each commented with its direction
-    and width."""
+    named connection ``.p(p)`` for every port, each commented with its direction,
+    width and meaning."""
     pad = max(len(p.name) for p in ports)
     conns = []
     for n, p in enumerate(ports):
         comma = "," if n < len(ports) - 1 else " "
         kind = "input " if p.direction == "in" else "output"
-        conns.append(f"  .{p.name:<{pad}} ({p.name:<{pad}}){comma} // {kind} "
-                     f"{_verilog_range(p)}".rstrip())
+        width = f"{kind} {_verilog_range(p)}".ljust(15)
+        conns.append(f"  .{p.name:<{pad}} ({p.name:<{pad}}){comma} // {width}"
+                     f"{p.comment}".rstrip())
     return (_comment("//", header)
             + "// Copy into your design and rename the nets, or `include this file inside a\n"
               "// module whose nets carry the port names.\n"
@@ -101,7 +102,8 @@ def vhdl_component(module_name: str, ports: tuple[Port, ...], header: str = "") 
         kind = "in " if p.direction == "in" else "out"
         typ = f"std_logic_vector({p.width - 1} downto 0)" if p.width > 1 else "std_logic"
         semi = ";" if n < len(ports) - 1 else ""
-        decls.append(f"      {p.name:<{pad}} : {kind} {typ}{semi}")
+        comment = f"  -- {p.comment}" if p.comment else ""
+        decls.append(f"      {p.name:<{pad}} : {kind} {typ}{semi}{comment}")
     maps = [f"--       {p.name:<{pad}} => {p.name}{',' if n < len(ports) - 1 else ''}"
             for n, p in enumerate(ports)]
     return (_comment("--", header)

@@ -58,7 +58,8 @@ _SIM_DATA = ("input.hex", "input_flags.hex", "expected.hex", "expected_flags.hex
 
 def write_ip(directory, *, force: bool = False, clock_period_ns: float = DEFAULT_PERIOD_NS,
              lanes: int = 64, codec="standard", registered: bool = False, impl: str = "rom",
-             pipelined: bool = False, module_name: str = "ternary_decoder") -> Path:
+             pipelined: bool = False, module_name: str = "ternary_decoder",
+             command: str | None = None) -> Path:
     """Write the IP directory of one engine configuration; return its path.
 
     Parameters
@@ -74,6 +75,8 @@ def write_ip(directory, *, force: bool = False, clock_period_ns: float = DEFAULT
     lanes, codec, registered, impl, pipelined, module_name
         As for :func:`~tritpack.hw.verilog.generate_verilog`.  The module name
         must also be a VHDL basic identifier (for the component declaration).
+    command : str, optional
+        The command line the Verilog's header names (as for ``generate_verilog``).
 
     Raises
     ------
@@ -84,18 +87,17 @@ def write_ip(directory, *, force: bool = False, clock_period_ns: float = DEFAULT
         When ``directory`` may not be written or replaced (before any work).
     """
     from ..decoder import check_parameters, engine_latency
-    from ..verilog import MODULE_NAME_RE, generate_verilog
+    from ..verilog import check_module_name, generate_verilog
 
     # Everything is checked before the slow part (the engine's Verilog).
-    if not isinstance(module_name, str) or not MODULE_NAME_RE.match(module_name):
-        raise ValueError(f"module name must be a Verilog identifier, not {module_name!r}")
+    check_module_name(module_name)
     check_vhdl_identifier(module_name, "module name")
     lanes, lut = check_parameters(lanes, codec, impl)
     check_clock_period(clock_period_ns)
     out = check_output_dir(directory, force=force, marker=MANIFEST, what="IP directory")
 
     verilog = generate_verilog(lanes, codec, registered, module_name, impl=impl,
-                               pipelined=pipelined)
+                               pipelined=pipelined, command=command)
     ports = module_ports(verilog, module_name)
     latency = engine_latency(pipelined)
     variant = ", ".join([("registered" if registered else "unregistered"), f"impl {impl}",
@@ -123,7 +125,7 @@ def write_ip(directory, *, force: bool = False, clock_period_ns: float = DEFAULT
         description=f"tritpack ternary decode engine: {config}",
         sim_files=sim_files, sim_toplevel=tb_name, header=header)
     files["README.md"] = _readme(module_name, lanes, config, latency, registered,
-                                 sim_files is not None, clock_period_ns)
+                                 sim_files is not None, clock_period_ns, ports)
     manifest = {
         "tool": {"name": "tritpack", "version": __version__},
         "vlnv": vlnv(module_name, __version__),
@@ -132,7 +134,8 @@ def write_ip(directory, *, force: bool = False, clock_period_ns: float = DEFAULT
                        "impl": impl, "pipelined": bool(pipelined),
                        "clock_period_ns": float(clock_period_ns)},
         "latency": latency,
-        "ports": [{"name": p.name, "direction": p.direction, "width": p.width} for p in ports],
+        "ports": [{"name": p.name, "direction": p.direction, "width": p.width,
+                   "meaning": p.comment} for p in ports],
         "files": {name: hashlib.sha256(text.encode()).hexdigest()
                   for name, text in sorted(files.items())},
     }
@@ -177,7 +180,7 @@ def _sim_files(lanes: int, codec: str, module_name: str, tb_name: str,
 
 
 def _readme(module_name: str, lanes: int, config: str, latency: int, registered: bool,
-            has_sim: bool, period_ns: float) -> str:
+            has_sim: bool, period_ns: float, ports) -> str:
     name = vlnv(module_name, __version__)
     paths = ("One combinational path goes through the engine, `m_axis_tready` -> "
              "`s_axis_tready`; the `registered` variant has none."
@@ -187,7 +190,7 @@ def _readme(module_name: str, lanes: int, config: str, latency: int, registered:
              f"AXI4-Stream), {LINE_BYTES // lanes} transfers of {5 * lanes} trits out per line "
              f"(`m_axis_*`), latency {latency} clock{'s' if latency > 1 else ''}, one output "
              f"transfer per clock with no bubble between lines.  {paths}  `clk` rising edge, "
-             "`rst` synchronous, active high.  Ports, trit encoding and timing diagrams: "
+             "`rst` synchronous, active high.  More on the ports and timing diagrams: "
              "docs/ENGINE.md and docs/IP.md of tritpack.")
     rows = [
         (f"{module_name}.v", "the engine: plain Verilog-2005, one module, no parameters"),
@@ -215,6 +218,8 @@ def _readme(module_name: str, lanes: int, config: str, latency: int, registered:
         f"# {module_name}: tritpack ternary decode engine",
         textwrap.fill(intro, 88),
         "| file | what it is |\n| --- | --- |\n" + table,
+        "| port | dir | width | meaning |\n| --- | --- | --- | --- |\n"
+        + "\n".join(f"| `{p.name}` | {p.direction} | {p.width} | {p.comment} |" for p in ports),
         "With FuseSoC (this directory as a cores root, or added to your library):",
         "```sh\n" + "\n".join(commands) + "\n```",
         textwrap.fill(f"In your own core, depend on `{name}` (its `default` target is the "
