@@ -86,18 +86,17 @@ class Sample:
 
 def _lines(scenario: Scenario, lanes: int):
     """The lines' bytes, and a map from each expected output beat to its name."""
+    from tritpack.golden.lut_io import ROW_BITS, lut_rows
+
     lut = golden.get_lut("standard")
+    rows = lut_rows(lut)      # the 10-bit output field of each byte code
     rng = np.random.default_rng(scenario.seed)
     lines, names = [], {}
-    beats = golden.LINE_BYTES // lanes
     for n in range(len(scenario.idle)):
         codes = rng.choice(lut.codes, golden.LINE_BYTES).astype(np.uint8)
         lines.append(int.from_bytes(codes.tobytes(), "little"))
-        trits = golden.decode(codes, "standard").reshape(beats, golden.TRITS_PER_BYTE * lanes)
-        for b in range(beats):
-            word = 0
-            for k, t in enumerate(trits[b]):
-                word |= (int(t) & 0b11) << (2 * k)   # trit k at [2k+1:2k], -1 = 11
+        for b, beat in enumerate(codes.reshape(-1, lanes)):
+            word = sum(int(rows[c]) << (ROW_BITS * k) for k, c in enumerate(beat))
             names[word] = f"{n}.{b}"
     return lines, names
 
