@@ -360,7 +360,7 @@ def _rtlil_to_verilog(rtlil_text: str, module_name: str, lanes: int) -> str:
 
 # A Verilog escaped identifier as Yosys writes it: a backslash, then anything up
 # to white space (Yosys always ends one with a space).
-_ESCAPED_RE = re.compile(r"\\(\S+)(?: (?=[;,)\[]))?")
+_ESCAPED_RE = re.compile(r"\\(\S+)(?: (?=[;,)\[ ]))?")
 _WORD_RE = re.compile(r"\b[A-Za-z_][\w$]*")
 
 

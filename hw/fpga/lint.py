@@ -1,6 +1,6 @@
 """Lint the generated Verilog with ``verilator --lint-only -Wall``.
 
-``python -m hw.lint`` checks the engine for lanes 1, 8 and 64 and every option
+``python -m tritpack.hw.fpga.lint`` checks the engine for lanes 1, 8 and 64 and every option
 (codec, registered, lane ``impl``, pipelined) and exits non-zero on the first warning;
 ``make lint`` runs it after ruff.  :func:`lint_verilog` lints one text.
 """
@@ -9,25 +9,18 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import shutil
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+from .. import tools
+
 __all__ = ["DEFAULT_LANES", "configurations", "lint_verilog", "main"]
 
 #: Lane counts linted by default.
 DEFAULT_LANES = (1, 8, 64)
-
-
-def _verilator() -> str:
-    path = shutil.which("verilator")
-    if path is None:
-        raise OSError("verilator is not installed; run `make tools` "
-                      "(or: apt-get install verilator)")
-    return path
 
 
 def lint_verilog(text: str, top: str, timeout: float = 300.0) -> list[str]:
@@ -37,12 +30,12 @@ def lint_verilog(text: str, top: str, timeout: float = 300.0) -> list[str]:
 
     Raises
     ------
-    OSError
+    FileNotFoundError
         When Verilator is missing.
     TimeoutError
         When it runs longer than ``timeout`` seconds.
     """
-    verilator = _verilator()
+    verilator = tools.verilator()
     with tempfile.TemporaryDirectory(prefix="tritpack-lint-") as tmp:
         src = Path(tmp, f"{top}.v")
         src.write_text(text)
@@ -71,7 +64,7 @@ def configurations(lanes=DEFAULT_LANES):
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m hw.lint",
+        prog="python -m tritpack.hw.fpga.lint",
         description="verilator --lint-only -Wall on the generated engine, every option.",
     )
     parser.add_argument("--lanes", type=int, nargs="+", default=list(DEFAULT_LANES),
@@ -82,8 +75,8 @@ def main(argv: list[str] | None = None) -> int:
     from .designs import ENGINE_TOP
 
     try:
-        _verilator()
-    except OSError as exc:
+        tools.verilator()
+    except FileNotFoundError as exc:
         print(f"tritpack.hw.fpga.lint: error: {exc}", file=sys.stderr)
         return 2
     failed = 0
