@@ -41,9 +41,9 @@ def name_of(kwargs):
     return kwargs.get("module_name", "ternary_decoder")
 
 
-def fusesoc(cores_root, target, vlnv, *args, cwd):
+def fusesoc(cores_root, target, vlnv, *args, cwd, setup=()):
     """Run ``fusesoc run`` with its config, cache and build directory under ``cwd``;
-    ``cores_root`` is a directory or a list of them."""
+    ``cores_root`` is a directory or a list of them; ``setup`` are options of ``run``."""
     pytest.importorskip("fusesoc")
     env = {"PATH": f"{sys.prefix}/bin:/usr/bin:/bin", "HOME": str(cwd),
            "XDG_CONFIG_HOME": str(cwd / "config"), "XDG_CACHE_HOME": str(cwd / "cache"),
@@ -52,7 +52,8 @@ def fusesoc(cores_root, target, vlnv, *args, cwd):
     command = [sys.executable, "-m", "fusesoc.main"]
     for root in roots:
         command += ["--cores-root", str(root)]
-    command += ["run", "--build-root", str(cwd / "build"), "--target", target, vlnv, *args]
+    command += ["run", "--build-root", str(cwd / "build"), *setup, "--target", target, vlnv,
+                *args]
     return subprocess.run(command, capture_output=True, text=True, cwd=cwd, env=env,
                           timeout=300)
 
@@ -114,6 +115,18 @@ def test_fusesoc_sim(ip, tmp_path):
     assert r.returncode == 0, r.stdout + r.stderr
     assert re.search(r"^PASS \d+ transfers$", r.stdout, re.M), r.stdout
     assert "idle=40% stall=60%" in r.stdout  # the core's plusarg parameters reach it
+
+
+def test_fusesoc_synth_setup_for_quartus(ip, tmp_path):
+    """The synth target hands a vendor project the Verilog and the SDC (set up
+    only: no vendor tool runs)."""
+    out, kwargs = ip
+    name = name_of(kwargs)
+    r = fusesoc(out, "synth", vlnv(kwargs), cwd=tmp_path, setup=["--setup", "--tool", "quartus"])
+    assert r.returncode == 0, r.stdout + r.stderr
+    tcl = next((tmp_path / "build").rglob("*.tcl")).read_text()
+    assert re.search(rf"-name VERILOG_FILE \S*/{name}\.v$", tcl, re.M), tcl
+    assert re.search(rf"-name SDC_FILE \S*/{name}\.sdc$", tcl, re.M), tcl
 
 
 USER_CORE = """\
