@@ -3,12 +3,19 @@
 :mod:`.decoder`
     :class:`~.decoder.TernaryDecoder`, the engine (64-byte lines in, trits out).
 :mod:`.lanes`
-    The byte-lane decoders the engine is built from (``impl="rom"``, ``"arith"``).
+    The byte-lane decoders the engine is built from, behind one registry
+    (``impl="rom"``: :mod:`.lanes.rom`, ``"arith"``: :mod:`.lanes.arith`).
+:mod:`.options`
+    The engine options of every command that builds an engine
+    (``--lanes``, ``--codec``, ``--registered``, ``--impl``, ``--pipelined``).
 :mod:`.verilog`
-    Verilog generation with AXI4-Stream port names; :mod:`.commands` is
-    ``tritpack verilog``.
+    Verilog generation with AXI4-Stream port names and a header saying what the
+    file is; :mod:`.commands` is ``tritpack verilog``.
+:mod:`.tools`
+    Where every HDL tool comes from (Yosys, nextpnr, SymbiYosys, Verilator).
 :mod:`.fpga`
-    Synthesis, place-and-route, Verilator lint and their benchmarks.
+    Synthesis, place-and-route, Verilator lint and their benchmarks
+    (``tritpack synth``, ``tritpack timing``, ``python -m tritpack.hw.fpga.lint``).
 :mod:`.formal`
     The formal proofs (SymbiYosys); ``python -m tritpack.hw.formal``.
 :mod:`.vectors`

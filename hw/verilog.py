@@ -328,9 +328,9 @@ _LINT_WAIVER = """\
 # the fields of a payload) as one process: a default, then one store per part.
 # `proc_prune` turns those stores into one `assign x[9:0] = ...` per part, and
 # Icarus then rebuilds and re-propagates the whole 640-bit net on each of the 64
-# lane changes of a clock: 1.3 ms of CPU per clock for 64 lanes.  Kept as a
-# process, and its stores merged into one by `_merge_part_stores`, the net
-# changes once per clock (see docs/ENGINE.md, "Simulation speed").
+# lane changes of a clock.  Kept as a process, and its stores merged into one by
+# `_merge_part_stores`, the net changes once per clock (docs/ENGINE.md,
+# "Simulation speed", has the figures).
 _YOSYS_SCRIPT = """\
 read_rtlil <<rtlil
 {rtlil}

@@ -1,6 +1,7 @@
 """The Verilog designs the FPGA flow measures.
 
-The whole engine is :func:`hw.verilog.generate_verilog` with ``module_name=ENGINE_TOP``.
+The whole engine is :func:`tritpack.hw.verilog.generate_verilog` with
+``module_name=ENGINE_TOP``.
 
 * :func:`lane_verilog`: only the byte-lane decoders of one ``impl``, with their
   11 outputs per lane registered, the same shape as the naive reference.
