@@ -1,9 +1,9 @@
 """The handshake timing diagrams in docs/img are the engine's, from a fresh trace.
 
 ``docs/img/handshake-<variant>.json`` (WaveDrom sources) must equal what
-``python -m tritpack.hw.waves`` draws from a new simulation, and each SVG beside
+``python -m tritpack.hw.ip.waves`` draws from a new simulation, and each SVG beside
 them must be the ``wavedrom`` rendering of its source.  After a change of the
-handshake: ``make diagrams`` (``python -m tritpack.hw.waves -o docs/img``).
+handshake: ``make diagrams`` (``python -m tritpack.hw.ip.waves -o docs/img``).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tritpack.hw.decoder import engine_latency
-from tritpack.hw.waves import (
+from tritpack.hw.ip.waves import (
     LANES,
     SCENARIO,
     VARIANTS,
@@ -26,7 +26,7 @@ from tritpack.hw.waves import (
 )
 
 IMG = Path(__file__).resolve().parent.parent / "docs" / "img"
-REGENERATE = "run `make diagrams` (python -m tritpack.hw.waves -o docs/img) and commit"
+REGENERATE = "run `make diagrams` (python -m tritpack.hw.ip.waves -o docs/img) and commit"
 
 
 @functools.cache

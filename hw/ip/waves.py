@@ -9,7 +9,7 @@ package.  Nothing is drawn by hand: a change in the engine's latency or
 back-pressure changes the diagram (``tests/test_diagrams.py`` compares a fresh
 trace with the committed sources).
 
-Run as ``python -m tritpack.hw.waves -o DIR`` (``make diagrams``: ``-o docs/img``)
+Run as ``python -m tritpack.hw.ip.waves -o DIR`` (``make diagrams``: ``-o docs/img``)
 to write ``handshake-<variant>.json`` and ``.svg`` for each of :data:`VARIANTS`.
 """
 
@@ -110,7 +110,7 @@ def handshake_trace(registered: bool = False, pipelined: bool = False, *,
     """
     from amaranth.sim import Simulator
 
-    from .decoder import TernaryDecoder
+    from ..decoder import TernaryDecoder
 
     dut = TernaryDecoder(lanes, "standard", registered, pipelined=pipelined)
     lines, names = _lines(scenario, lanes)
@@ -209,7 +209,7 @@ def render_svg(source: dict) -> str:
 
 def diagram_source(variant: str) -> dict:
     """The WaveDrom source of one of :data:`VARIANTS`, from a fresh trace."""
-    from .decoder import engine_latency
+    from ..decoder import engine_latency
 
     registered, pipelined = VARIANTS[variant]
     title = (f"{variant}, lanes {LANES}: latency {engine_latency(pipelined)}, "
@@ -256,7 +256,7 @@ def write_diagrams(directory) -> list[Path]:
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m tritpack.hw.waves",
+    p = argparse.ArgumentParser(prog="python -m tritpack.hw.ip.waves",
                                 description="Draw the engine's handshake timing diagrams "
                                 "(WaveDrom JSON and SVG) from simulation traces.")
     p.add_argument("-o", "--output", required=True, metavar="DIR",
