@@ -173,6 +173,10 @@ def test_conformance_write_check_and_tamper(tmp_path, capsys):
                  "custom_lut"):
         assert f"test_ternarydecode_{case}" in names
         assert f"test_ternarydecode_{case}_expanded" in names
+    from onnx.backend.test.loader import load_model_tests  # onnx's own runner reads them
+
+    loaded = load_model_tests(data_dir=str(tmp_path), kind="conf")
+    assert len(loaded) == len(names) - 1 and all(c.model_dir for c in loaded)
     expanded = onnx.load(d / "test_ternarydecode_pad_321_expanded" / "model.onnx")
     assert not expanded.functions and all(n.domain == "" for n in expanded.graph.node)
     capsys.readouterr()
