@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv tools test test-fast check-wheel demo bench verilog vectors lint regress formal clean
+.PHONY: venv tools test test-fast check-wheel demo bench verilog vectors diagrams lint regress formal clean
 
 # The venv holds the project installed editable with every extra; it is rebuilt
 # only when pyproject.toml changes (idempotent).
@@ -18,10 +18,13 @@ $(STAMP): pyproject.toml
 
 venv: $(STAMP)
 
-# Icarus Verilog (simulation) and Verilator (lint) come from Debian.
+# Icarus Verilog (simulation), Verilator (lint), GHDL and Tcl (the IP templates'
+# checks) come from Debian.
 tools:
 	@./scripts/ensure-apt-tool iverilog iverilog
 	@./scripts/ensure-apt-tool verilator verilator
+	@./scripts/ensure-apt-tool ghdl ghdl
+	@./scripts/ensure-apt-tool tclsh tcl
 
 # Lint, a quick benchmark run (proves `make bench` works; asserts nothing about
 # speed) and the built wheel in fresh venvs come first, so the last lines
@@ -55,6 +58,10 @@ verilog: venv
 vectors: venv tools
 	@mkdir -p build
 	$(BIN)/tritpack vectors --lines 1000 --lanes 64 --invalid-rate 0.001 -o build/vectors --force
+
+# The handshake diagrams of docs/ENGINE.md, from real simulation traces.
+diagrams: venv
+	$(BIN)/python -m tritpack.hw.ip.waves -o docs/img
 
 lint: venv tools
 	$(BIN)/ruff check tritpack golden hw sim tests scripts
