@@ -3,7 +3,7 @@
 
 Each proof must PASS (bounded check and k-induction) and each mutant must FAIL
 with a counterexample naming the check meant to catch it, so the proofs are
-known to bite.  ``python -m hw.formal`` runs every instance and mutant.
+known to bite.  ``python -m tritpack.hw.formal`` runs every instance and mutant.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Verilator lint of the generated engine (the full matrix is `python -m hw.lint`)."""
+"""Verilator lint of the generated engine (the full matrix is `python -m tritpack.hw.fpga.lint`)."""
 
 
 import pytest

@@ -97,7 +97,9 @@ def _lane_design(arch: str, codec: str):
 
 
 def _area_jobs(quick: bool):
-    targets = ("ice40", "generic") if quick else ("ice40", "ecp5", "xilinx", "generic")
+    from .synth import TARGETS
+
+    targets = ("ice40", "generic") if quick else TARGETS
     codecs = ("standard",) if quick else golden.CODEC_NAMES
     jobs = []
     for codec in codecs:

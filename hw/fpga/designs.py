@@ -21,6 +21,7 @@ from amaranth.back import verilog as amaranth_verilog
 from amaranth.hdl import Elaboratable, Module, Signal
 
 from tritpack import golden
+from tritpack.golden.lut_io import ROW_BITS
 
 from ..lanes.lane import LaneDecoder
 from ..lanes.rom import rom_rows
@@ -33,7 +34,7 @@ __all__ = [
 #: Module name of the engine inside measured designs.
 ENGINE_TOP = "ternary_decoder"
 
-_WIDTH = 2 * golden.TRITS_PER_BYTE
+_WIDTH = ROW_BITS  # the trits of one byte
 
 
 class _RegisteredLanes(Elaboratable):
