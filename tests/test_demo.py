@@ -123,3 +123,17 @@ def test_demo_does_not_pick_an_integer_non_trit_tensor(capsys, monkeypatch, tmp_
     out = capsys.readouterr().out
     assert code == 0, out
     assert "tensor 'layer.weight'" in out and len(calls) == 1
+
+
+def test_demo_takes_the_engine_options(capsys, monkeypatch):
+    calls = []
+
+    def fake(lines, **kwargs):
+        calls.append(kwargs)
+        return _fake_engine()(lines, **kwargs)
+    monkeypatch.setattr(demo, "stream_lines", fake)
+    assert main(["demo", "--quick", "--no-progress", "--lanes", "8", "--impl", "arith",
+                 "--pipelined", "--build-dir", "b"]) == 0
+    (kw,) = calls
+    assert (kw["lanes"], kw["impl"], kw["pipelined"], kw["build_dir"]) == (8, "arith", True, "b")
+    assert "8 lanes, impl=arith, pipelined" in capsys.readouterr().out

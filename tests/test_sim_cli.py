@@ -179,3 +179,20 @@ def test_build_output_goes_under_the_current_directory(tmp_path, capsys, monkeyp
                  "--build-dir", "elsewhere"]) == 0
     wave = Path(capsys.readouterr().out.split("waves: ")[1].split()[0])
     assert wave.is_relative_to(tmp_path / "elsewhere" / "sim"), wave
+
+
+def test_engine_options_reach_the_engine(tmp_path, capsys, monkeypatch):
+    """sim takes every engine option of hw.options (one definition), checked."""
+    (tmp_path / "x.bin").write_bytes(bytes(64))
+    calls = []
+
+    def fake(lines, **kwargs):
+        calls.append(kwargs)
+        return _fake_stream(error=0)(lines, **kwargs)
+    monkeypatch.setattr(stream, "stream_lines", fake)
+    assert main(["sim", "--input", str(tmp_path / "x.bin"), "--lanes", "8", "--impl", "arith",
+                 "--pipelined", "--registered"]) == 0
+    (kw,) = calls
+    assert (kw["lanes"], kw["impl"], kw["pipelined"], kw["registered"]) == (8, "arith", True,
+                                                                            True)
+    assert "engine: lanes8_standard_registered_arith_pipelined" in capsys.readouterr().out
