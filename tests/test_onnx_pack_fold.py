@@ -43,6 +43,7 @@ def test_pack_finds_every_ternary_weight_and_fold_restores_it_bit_for_bit(tmp_pa
     packed, folded = pack_fold(tmp_path, model)
     out = capsys.readouterr().out
     assert "total (5 ternary tensors)" in out and "lossless" in out
+    assert "left as they were (1): wn (not ternary)" in out
     onnx.checker.check_model(packed, full_check=True)
     onnx.checker.check_model(folded, full_check=True)
     before, mid, after = constants(model), constants(packed), constants(folded)

@@ -149,6 +149,9 @@ def run_pack(args) -> int:
              + (" ..." if len(result.ternarized) > 6 else ""))
     else:
         _say("lossless: every packed weight was already ternary")
+    if result.skipped:
+        _say(f"left as they were ({len(result.skipped)}): {', '.join(result.skipped[:6])}"
+             + (" ..." if len(result.skipped) > 6 else ""))
     before = _file_bytes(args.input)
     _say(f"file: {human_bytes(before)} -> {human_bytes(written)} "
          f"({100 * (written / before - 1):+.1f}%); wrote {out}"

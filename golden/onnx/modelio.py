@@ -19,7 +19,6 @@ from google.protobuf.message import DecodeError
 
 from .. import fileio
 from ..fileio import atomic_output
-from . import DOMAIN
 from .function import IR_MIN, OPSET_MIN
 
 __all__ = ["OPSET_OLDEST", "IR_OLDEST", "check_output", "load_proto", "to_ir", "std_opset",
@@ -190,7 +189,3 @@ def _save_external(model: ir.Model, path: Path, check: bool) -> int:
         shutil.rmtree(tmp, ignore_errors=True)
     return path.stat().st_size + (path.parent / data_name).stat().st_size
 
-
-def uses_domain(model: ir.Model) -> bool:
-    """Whether any node of any graph (or function other than ours) is of ``ai.tritpack``."""
-    return any(node.domain == DOMAIN for node in ir.traversal.RecursiveGraphIterator(model.graph))

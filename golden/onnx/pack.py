@@ -17,6 +17,7 @@ shape () or (rows, 1, ...): the decoded value is bit for bit the weight.
 from __future__ import annotations
 
 import fnmatch
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -48,7 +49,8 @@ class PackResult:
     ternarized : list of str
         Tensors ternarized with absmean (lossy) before packing.
     skipped : list of str
-        Tensors matched by ``tensors`` globs or weights that were left as they were, with why.
+        Float constants of at least one block that were left as they were (not
+        ternary, and not ternarized), as ``name (why)``.
     """
 
     sizes: list = field(default_factory=list)
@@ -163,6 +165,8 @@ def pack_model(model: ir.Model, codec: str | Lut = "standard", block: int = 320,
         if isinstance(plan, str):
             if tensors is not None:
                 raise ValueError(f"tensor {name!r}: {plan}")
+            if tensor.dtype in _FLOATS and math.prod(tensor.shape.numpy()) >= block:
+                result.skipped.append(f"{name} ({plan.split(' (')[0]})")
             continue
         trits, scale, lossy = plan
         packed = golden_pack(trits, lut, block)
