@@ -8,14 +8,15 @@ Expected file contents are computed here by hand from the golden model
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import numpy as np
 import pytest
+from numpy.lib import format as npy_format
 
 from tritpack import golden
 from tritpack.cli import main
-from tritpack.golden import vectors
+from tritpack.golden import lut_io, vectors
+from tritpack.golden.inputs import input_info, load_packed_lines
 
 
 def _spec(**kw):
@@ -89,14 +90,14 @@ def test_input_file_npy_and_text(tmp_path):
     (tmp_path / "w.txt").write_text(
         "# weights\n" + "\n".join(", ".join(map(str, r)) for r in trits.tolist()) + "\n")
     for name in ("w.npy", "w.txt"):
-        t, info = vectors.load_trit_file(tmp_path / name)
+        t = load_packed_lines(tmp_path / name, codec=golden.get_lut("standard"))
+        info = input_info(tmp_path / name)
         vec = vectors.build(_spec(lines=None, invalid_rate=0), t, info)
         assert vec.spec.lines == 3
         flat = vec.trits.reshape(-1)
         assert np.array_equal(flat[:700], trits.reshape(-1))
         assert not flat[700:].any()
         assert vec.line_last.tolist() == [False, False, True]
-        assert info["trits"] == 700
     first = vectors.build(_spec(lines=2, invalid_rate=0), t, info)
     assert np.array_equal(first.lines, vec.lines[:2])
     assert first.line_last.tolist() == [False, True]
@@ -206,25 +207,26 @@ def test_force_and_refusal(tmp_path, capsys):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine", "v"]  # no temp left
 
 
-def test_failure_leaves_nothing(tmp_path, monkeypatch):
-    vec = vectors.build(_spec())
+def test_failure_mid_stream_leaves_nothing(tmp_path, monkeypatch):
+    from tritpack.golden.vectors import hexfmt
+
     calls = []
-    real = Path.write_bytes
+    real = hexfmt.hex_transfers
 
-    def flaky(self, data):
-        calls.append(self.name)
-        if len(calls) == 4:
+    def flaky(trits):
+        calls.append(len(trits))
+        if len(calls) == 3:
             raise OSError(28, "No space left on device")
-        return real(self, data)
+        return real(trits)
 
-    monkeypatch.setattr(Path, "write_bytes", flaky)
-    with pytest.raises(OSError):
-        vectors.write(tmp_path / "out", vec)
+    monkeypatch.setattr(hexfmt, "hex_transfers", flaky)
+    with pytest.raises(OSError, match="No space left"):
+        vectors.write_directory(tmp_path / "out", _spec(lines=50), chunk_lines=8)
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize("argv,message", [
-    (["--lines", "4", "--lanes", "3"], "lanes must be one of"),
+    (["--lines", "4", "--lanes", "3"], "argument --lanes: invalid choice: 3"),
     (["--lines", "0"], "lines must be a positive integer"),
     (["--lines", "4", "--invalid-rate", "1.5"], "invalid rate must be a number in [0, 1]"),
     (["--lines", "4", "--invalid-rate", "-0.1"], "invalid rate must be"),
@@ -238,20 +240,40 @@ def test_failure_leaves_nothing(tmp_path, monkeypatch):
     (["--input", "{tiny}", "--lines", "2"], "packs into 1 line(s), fewer than the 2"),
     (["--input", "{bad}"], "bad.txt:2: '2' is not a trit"),
     (["--input", "{tiny}", "--distribution", "weights"], "--distribution applies to random"),
-    (["--input", "{missing}"], "No such file"),
+    (["--input", "{missing}"], "--input {missing}: no such file; expected a file of"),
+    (["--input", "{empty}"], "--input {empty}: empty file (0 bytes)"),
+    (["--input", "{tmp}"], "--input {tmp}: is a directory"),
+    (["--input", "{huge}"], ".npy header claims shape (100000000000,) of float64"),
+    (["--input", "{short}"], "short.bin: 10 bytes is not a whole number of 64-byte lines"),
+    (["--input", "{nodata}"], "nodata.npy: .npy array of shape (0,) holds no values"),
+    (["--lines", "4", "--codec", "{bad}"], "bad.txt line 1 (code 0x00)"),
+    (["--lines", "4", "--codec", "{lut}", "--impl", "arith"], "--impl arith --codec"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_bad_parameters_exit_2(tmp_path, capsys, argv, message):
     (tmp_path / "tiny.txt").write_text("1 0 -1\n")
     (tmp_path / "bad.txt").write_text("1 0\n2\n")
+    (tmp_path / "empty.npy").write_bytes(b"")
+    (tmp_path / "short.bin").write_bytes(bytes(10))
+    np.save(tmp_path / "nodata.npy", np.zeros(0, np.int8))
+    (tmp_path / "lut.json").write_text(lut_io.to_json(_custom_lut()))
+    with open(tmp_path / "huge.npy", "wb") as f:
+        npy_format.write_array_header_1_0(
+            f, {"descr": "<f8", "fortran_order": False, "shape": (10**11,)})
     paths = {"tiny": tmp_path / "tiny.txt", "bad": tmp_path / "bad.txt",
-             "missing": tmp_path / "nope.npy"}
+             "missing": tmp_path / "nope.npy", "empty": tmp_path / "empty.npy",
+             "huge": tmp_path / "huge.npy", "short": tmp_path / "short.bin",
+             "nodata": tmp_path / "nodata.npy", "lut": tmp_path / "lut.json", "tmp": tmp_path}
     argv = [a.format(**paths) for a in argv]
+    message = message.format(**paths)
     out = tmp_path / "out"
     assert _status(["vectors", *argv, "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert message in err
     assert len(err.strip().splitlines()) == 1, err
     assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(  # nothing else written
+        ["tiny.txt", "bad.txt", "empty.npy", "short.bin", "nodata.npy", "lut.json",
+         "huge.npy"])
 
 
 def _status(argv) -> int:
@@ -265,3 +287,137 @@ def _status(argv) -> int:
 def test_verify_with_generate_options_is_refused(tmp_path, capsys):
     assert main(["vectors", "--lines", "3", "verify", str(tmp_path)]) == 2
     assert "takes no generate options (--lines)" in capsys.readouterr().err
+
+
+# --------------------------------------------------------------- streaming, inputs, policy
+
+def test_streamed_in_chunks_equals_in_memory(tmp_path):
+    spec = _spec(lines=50, lanes=8, invalid_rate=0.02, distribution="weights")
+    written = vectors.write_directory(tmp_path / "v", spec, chunk_lines=7)
+    vec = vectors.build(spec)
+    for name in vectors.DATA_FILES:
+        assert (tmp_path / "v" / name).read_bytes() == vec.files[name], name
+    assert written.counts == vec.counts
+    assert written.counts["invalid_bytes"] == round(0.02 * 50 * 64)
+    assert vectors.verify(tmp_path / "v") == []
+    trits = np.load(tmp_path / "v" / "expected_trits.npy")
+    assert trits.shape == (400, 40) and np.array_equal(trits, vec.trits)
+
+
+def test_long_set_in_bounded_memory(tmp_path):
+    """Four times the lines, not more memory: the files are streamed chunk by chunk."""
+    import tracemalloc
+
+    peaks, totals = [], []
+    for lines in (3000, 12000):
+        out = tmp_path / f"v{lines}"
+        tracemalloc.start()
+        try:
+            vectors.write_directory(out, _spec(lines=lines, lanes=1, invalid_rate=0.001),
+                                    chunk_lines=128)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        totals.append(sum(p.stat().st_size for p in out.iterdir()))
+    assert totals[1] > 10e6
+    assert peaks[1] < 1.3 * peaks[0] and peaks[1] < totals[1] / 2, (peaks, totals)
+    assert vectors.verify(out) == []
+
+
+def test_lines_beyond_the_disk_is_one_line(tmp_path, capsys, monkeypatch):
+    import shutil
+
+    usage = shutil.disk_usage(tmp_path)
+    monkeypatch.setattr(shutil, "disk_usage",
+                        lambda p: usage._replace(free=1 << 30))
+    out = tmp_path / "v"
+    assert main(["vectors", "--lines", "100000000", "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    assert "100000000 lines take 63.1 GiB, but" in err and "has 1.0 GiB free" in err
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("target, message", [
+    ("{tmp}/no/such/dir", "directory {tmp}/no/such does not exist"),
+    ("", "vectors directory: expected a directory name, not ''"),
+    ("-", "vectors directory: expected a directory name, not '-'"),
+    ("{tmp}/file.txt", "vectors directory {tmp}/file.txt exists and is not a directory"),
+])
+def test_output_policy(tmp_path, capsys, target, message):
+    (tmp_path / "file.txt").write_text("x")
+    target = target.format(tmp=tmp_path)
+    assert main(["vectors", "--lines", "3", "-o", target]) == 2
+    err = capsys.readouterr().err
+    assert message.format(tmp=tmp_path) in err and len(err.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["file.txt"]  # no parent created
+
+
+def test_input_tensor_text_and_packed(tmp_path, capsys):
+    st = pytest.importorskip("safetensors.numpy")
+    trits = np.random.default_rng(8).integers(-1, 2, (5, 90)).astype(np.int8)  # 2 lines
+    st.save_file({"w": trits, "norm": np.ones(3, np.float32)}, str(tmp_path / "m.safetensors"))
+    (tmp_path / "t.txt").write_text(" ".join(map(str, trits.ravel())))
+    packed = golden.pack(trits, "tq1").data
+    packed.tofile(tmp_path / "p.bin")
+    dirs = {}
+    for name, src in (("st", f"{tmp_path}/m.safetensors:w"), ("txt", tmp_path / "t.txt"),
+                      ("bin", tmp_path / "p.bin")):
+        out = tmp_path / name
+        assert main(["vectors", "--input", str(src), "--codec", "tq1", "--lanes", "16",
+                     "-o", str(out)]) == 0, capsys.readouterr().err
+        assert vectors.verify(out) == []
+        dirs[name] = out
+        assert (out / "input.bin").read_bytes() == packed.tobytes()
+    doc = json.loads((dirs["st"] / "manifest.json").read_text())
+    assert doc["parameters"]["input"]["tensor"] == "w"
+    assert doc["parameters"]["input"]["lines"] == 2 and doc["counts"]["lines"] == 2
+    assert main(["vectors", "--input", f"{tmp_path}/m.safetensors:norm", "-o",
+                 str(tmp_path / "x")]) == 2
+    assert "m.safetensors:norm: a F32 tensor, not trits" in capsys.readouterr().err
+
+
+def _custom_lut(seed=3) -> golden.Lut:
+    std = golden.get_lut("standard")
+    perm = np.random.default_rng(seed).permutation(256)
+    return golden.Lut.from_table(std.trits[perm], std.valid[perm], name="mine")
+
+
+@pytest.mark.parametrize("suffix", [".json", ".hex"])
+def test_custom_lut_file(tmp_path, suffix):
+    lut = _custom_lut()
+    path = tmp_path / f"mine{suffix}"
+    path.write_text(lut_io.to_json(lut) if suffix == ".json" else lut_io.to_hex(lut))
+    out = tmp_path / "v"
+    assert main(["vectors", "--lines", "12", "--lanes", "8", "--codec", str(path),
+                 "--invalid-rate", "0.05", "-o", str(out)]) == 0
+    assert (out / "lut.hex").read_text() == lut_io.to_hex(lut)
+    lines = np.fromfile(out / "input.bin", np.uint8).reshape(-1, 64)
+    assert np.count_nonzero(~lut.valid[lines]) == round(0.05 * 12 * 64)
+    assert lut.valid[lines].sum() == 12 * 64 - round(0.05 * 12 * 64)
+    trits = np.load(out / "expected_trits.npy").reshape(12, 64, 5)
+    assert np.array_equal(trits, lut.trits[lines])  # invalid rows of the table are zeros
+    doc = json.loads((out / "manifest.json").read_text())
+    assert doc["parameters"]["lut"] == "custom" and doc["parameters"]["codec"] == "mine"
+    assert doc["parameters"]["codec_file"]["name"] == path.name
+    assert vectors.verify(out) == []
+    # the standard table in lut.hex (hash rewritten): now expected.hex is wrong for it
+    import hashlib
+
+    data = lut_io.to_hex("standard").encode()
+    (out / "lut.hex").write_bytes(data)
+    doc["files"]["lut.hex"] = {"bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    (out / "manifest.json").write_text(json.dumps(doc))
+    assert any(p.startswith("expected.hex: row") for p in vectors.verify(out))
+
+
+def test_verify_streams_rows_and_names_a_bad_row(tmp_path):
+    out = _generate(tmp_path)
+    rows = (out / "expected.hex").read_text().splitlines()
+    rows[30] = rows[30][:-1] + "g"
+    (out / "expected.hex").write_text("\n".join(rows) + "\n")
+    problems = vectors.verify(out)
+    assert "expected.hex: row 30 is" in " ".join(problems) and "expected 20 hex digits" in \
+        " ".join(problems)
+    (out / "input_flags.hex").write_text("1\n" * 3)
+    assert "input_flags.hex: 3 rows, expected 20" in vectors.verify(out)

@@ -68,8 +68,8 @@ def test_pass(tmp_path_factory, tmp_path, lanes, codec):
     assert (status, verdict) == (0, f"PASS {transfers} transfers")
     status, verdict, _ = simulate(d, tmp_path / "in", inside=True)
     assert (status, verdict) == (0, f"PASS {transfers} transfers")
-    assert sorted(p.name for p in d.glob("*.v")) == ["tb_ternary_decoder.v",
-                                                     "ternary_decoder.v"]
+    assert sorted(p.name for p in d.glob("*.v")) == [
+        "tb_ternary_decoder.v", "tb_ternary_decoder_bench.v", "ternary_decoder.v"]
 
 
 def test_pass_registered_engine_and_other_seeds(tmp_path_factory, tmp_path):
@@ -180,3 +180,64 @@ def test_broken_engine_fails(tmp_path_factory, tmp_path, body, rate, expected):
     status, verdict, out = simulate(d, tmp_path / "b", "+timeout=4000")
     assert (status == 0) == verdict.startswith("PASS")
     assert re.match(expected, verdict), out
+
+
+def test_bench_is_the_shipped_file_verbatim(tmp_path_factory):
+    from importlib.resources import files
+
+    d = vectors_dir(tmp_path_factory, 8, "standard")
+    shipped = files("tritpack.hw.vectors").joinpath("tb_ternary_decoder_bench.v").read_text()
+    assert (d / "tb_ternary_decoder_bench.v").read_text() == shipped
+    assert "{" + "fail" not in shipped and "{tb}" not in shipped  # no Python template slots
+
+
+@pytest.mark.parametrize("plusarg, name", [("+waves", "tb_ternary_decoder.vcd"),
+                                           ("+waves=fail.vcd", "fail.vcd")])
+def test_waves_dump_a_vcd(tmp_path_factory, tmp_path, plusarg, name):
+    d = vectors_dir(tmp_path_factory, 8, "standard")
+    status, verdict, _ = simulate(d, tmp_path / "b", plusarg)
+    assert (status, verdict) == (0, "PASS 960 transfers")
+    vcd = (tmp_path / "b" / name).read_text()
+    assert vcd.startswith("$date") and "$enddefinitions" in vcd
+    for signal in ("m_axis_tdata", "s_axis_tready", "error"):
+        assert f" {signal} " in vcd or f" {signal} [" in vcd, signal
+    assert "$scope module dut $end" in vcd
+    assert [p.name for p in (tmp_path / "b").iterdir() if p.suffix == ".vcd"] == [name]
+    status, _, _ = simulate(d, tmp_path / "c")  # no plusarg, no waves
+    assert not list((tmp_path / "c").glob("*.vcd"))
+
+
+def test_custom_lut_vectors_pass(tmp_path):
+    from tritpack.golden import lut_io
+
+    std = golden.get_lut("standard")
+    perm = np.random.default_rng(1).permutation(256)
+    lut = golden.Lut.from_table(std.trits[perm], std.valid[perm], name="mine")
+    (tmp_path / "mine.json").write_text(lut_io.to_json(lut))
+    out = tmp_path / "v"
+    assert main(["vectors", "--lines", "40", "--lanes", "16", "--codec",
+                 str(tmp_path / "mine.json"), "--invalid-rate", "0.01", "-o", str(out)]) == 0
+    status, verdict, _ = simulate(out, tmp_path / "b")
+    assert (status, verdict) == (0, "PASS 160 transfers")
+    # the same vectors against the standard engine fail: the LUT file is what was used
+    std_dir = tmp_path / "s"
+    assert main(["vectors", "--lines", "1", "--lanes", "16", "-o", str(std_dir)]) == 0
+    shutil.copy(std_dir / "ternary_decoder.v", out / "ternary_decoder.v")
+    status, verdict, _ = simulate(out, tmp_path / "c")
+    assert status != 0 and verdict.startswith("FAIL transfer 0 lane "), verdict
+
+
+@pytest.mark.slow
+@pytest.mark.needs_verilator
+def test_verilator_binary_timing(tmp_path_factory, tmp_path):
+    d = vectors_dir(tmp_path_factory, 8, "standard", 40)
+    build = tmp_path / "obj"
+    proc = subprocess.run(
+        ["verilator", "--binary", "--timing", "--top-module", "tb_ternary_decoder",
+         *sorted(str(p) for p in d.glob("*.v")), "-o", "vtb", "--Mdir", str(build),
+         "--build-jobs", "1"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "%Warning" not in proc.stdout + proc.stderr
+    run = subprocess.run([str(build / "vtb"), f"+vectors={d}"], capture_output=True,
+                         text=True, timeout=300, cwd=tmp_path)
+    assert run.returncode == 0 and "PASS 320 transfers" in run.stdout, run.stdout

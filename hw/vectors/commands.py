@@ -2,32 +2,34 @@
 
 Two forms share one subcommand::
 
-    tritpack vectors --lines N --seed S --lanes L --codec C [--invalid-rate R]
-                     [--input FILE] [--distribution D] [--registered] -o DIR [--force]
+    tritpack vectors --lines N [--seed S] [engine options] [--invalid-rate R]
+                     [--input FILE] [--distribution D] -o DIR [--force]
     tritpack vectors verify DIR
 
 The first writes DIR (see ``docs/VECTORS.md``): the data files of
-:mod:`golden.vectors`, the engine ``ternary_decoder.v`` for these parameters, the
-testbench ``tb_ternary_decoder.v`` and ``manifest.json``.  The second re-checks
-a directory and exits with status 1 when it finds a problem.
+:mod:`tritpack.golden.vectors` (streamed, in bounded memory), the engine
+``ternary_decoder.v`` for these parameters, the testbench
+(``tb_ternary_decoder.v`` and ``tb_ternary_decoder_bench.v``) and
+``manifest.json``.  The second re-checks a directory and exits with status 1
+when it finds a problem.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
-from typing import NamedTuple
 
-from tritpack.golden import CODEC_NAMES, vectors
 from tritpack.cli import CliError
+from tritpack.golden import CODEC_NAMES, vectors
+from tritpack.golden.fileio import check_output_dir
 
-__all__ = ["register_vectors", "generate", "run", "Written"]
+from ..options import add_engine_options, engine_options
+
+__all__ = ["ENGINE_FILE", "generate", "register_vectors", "run"]
 
 ENGINE_FILE = "ternary_decoder.v"
-TB_FILE = "tb_ternary_decoder.v"
 _GENERATE_OPTIONS = ("lines", "seed", "lanes", "codec", "invalid_rate", "input", "out",
-                     "distribution")
+                     "distribution", "registered", "impl", "pipelined", "force")
 
 
 def _one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -45,44 +47,41 @@ def register_vectors(subparsers) -> None:
     p = _one_line_errors(subparsers.add_parser(
         "vectors",
         help="golden vectors and a self-checking Verilog testbench for hardware teams",
-        usage="tritpack vectors --lines N [--seed S] [--lanes L] [--codec C] "
-        "[--invalid-rate R] [--distribution D] [--input FILE] [--registered] -o DIR "
-        "[--force]\n       tritpack vectors verify DIR",
+        usage="tritpack vectors --lines N [--seed S] [--lanes L] [--codec C] [--registered] "
+        "[--impl I] [--pipelined] [--invalid-rate R] [--distribution D] [--input FILE] "
+        "-o DIR [--force]\n       tritpack vectors verify DIR",
         description="Write golden vectors, the engine and a plain Verilog-2005 "
         "self-checking testbench to DIR; `tritpack vectors verify DIR` re-checks one.",
     ))
     p.add_argument("--lines", type=int, metavar="N", help="number of 64-byte input lines "
                    "(with --input: default all of the file)")
-    p.add_argument("--seed", type=int, metavar="S", help="seed of the data and of the testbench's "
-                   "idle/stall pattern, 0..2**32-1 (default 1)")
-    p.add_argument("--lanes", type=int, metavar="L", help="bytes per output transfer: "
-                   "1, 2, 4, 8, 16, 32 or 64 (default 64)")
-    p.add_argument("--codec", metavar="C",
-                   help=f"one of {', '.join(CODEC_NAMES)} (default standard)")
-    p.add_argument("--invalid-rate", type=float, metavar="R", help="fraction of bytes replaced by "
-                   "invalid codes, 0..1 (default 0)")
+    p.add_argument("--seed", type=int, metavar="S", help="seed of the data and of the "
+                   "testbench's idle/stall pattern, 0..2**32-1 (default 1)")
+    add_engine_options(p, lanes_default=64)
+    p.add_argument("--invalid-rate", type=float, metavar="R", help="fraction of bytes "
+                   "replaced by invalid codes, 0..1 (default 0)")
     p.add_argument("--distribution", choices=vectors.DISTRIBUTIONS, metavar="D",
                    help="random trits: uniform (every valid code equally likely) or weights "
                    "(P(0) = 1/2, P(+1) = P(-1) = 1/4); default uniform")
-    p.add_argument("--input", metavar="FILE", help="trits to pack instead of random ones: "
-                   ".npy of -1/0/1, or text of -1/0/1 separated by spaces or commas")
-    p.add_argument("--registered", action="store_true",
-                   help="use the fully registered engine variant")
-    p.add_argument("-o", "--out", metavar="DIR", help="output directory")
+    p.add_argument("--input", metavar="FILE", help="lines from a file instead of random ones: "
+                   "trits (.npy of -1/0/1, text of -1 0 1, FILE.safetensors:NAME, "
+                   "FILE.gguf:NAME), packed with --codec; or packed bytes in whole 64-byte "
+                   "lines (.bin, uint8 .npy)")
+    p.add_argument("-o", "--out", metavar="DIR", help="output directory (its parent must exist)")
     p.add_argument("--force", action="store_true",
                    help="replace DIR if it is a previous vectors directory")
+    p.set_defaults(func=run, vectors_defaults={o: p.get_default(o) for o in _GENERATE_OPTIONS})
     sub = p.add_subparsers(dest="vectors_command", metavar="verify")
     v = _one_line_errors(sub.add_parser(
         "verify", help="re-check the hashes and consistency of a vectors directory"))
     v.add_argument("dir", metavar="DIR")
-    p.set_defaults(func=run)
 
 
 def run(args) -> int:
     """Run either form of ``tritpack vectors``; return the exit status."""
     if getattr(args, "vectors_command", None) == "verify":
-        given = [f"--{o.replace('_', '-')}" for o in _GENERATE_OPTIONS
-                 if getattr(args, o, None) is not None]
+        given = [f"--{o.replace('_', '-')}" for o, default in args.vectors_defaults.items()
+                 if getattr(args, o, None) != default]
         if given:
             raise CliError(f"`vectors verify DIR` takes no generate options ({', '.join(given)})")
         return _verify(args.dir)
@@ -92,66 +91,70 @@ def run(args) -> int:
         raise CliError("--lines N is required (or --input FILE)")
     if args.input is not None and args.distribution is not None:
         raise CliError("--distribution applies to random lines, not to --input FILE")
-    spec = vectors.VectorSpec(
-        lines=args.lines,
-        seed=1 if args.seed is None else args.seed,
-        lanes=64 if args.lanes is None else args.lanes,
-        codec=args.codec or "standard",
-        invalid_rate=0.0 if args.invalid_rate is None else args.invalid_rate,
-        distribution=args.distribution or "uniform",
-    )
-    path, counts = generate(spec, args.out, input_file=args.input,
-                            registered=args.registered, force=args.force)
-    print(f"wrote {path}: {counts['lines']} lines, {counts['transfers']} transfers, "
+    written = generate(args)
+    counts = written.counts
+    print(f"wrote {written.path}: {counts['lines']} lines, {counts['transfers']} transfers, "
           f"{counts['invalid_bytes']} invalid bytes")
     return 0
 
 
-class Written(NamedTuple):
-    path: Path
-    counts: dict
+def generate(args) -> vectors.Written:
+    """Write the vectors directory of parsed ``tritpack vectors`` options.
 
-
-def generate(spec: vectors.VectorSpec, out, input_file=None, registered: bool = False,
-             force: bool = False) -> Written:
-    """Write a complete vectors directory; return its path and counts.
+    Everything is checked before the slow part (the engine's Verilog) and
+    before anything is written.
 
     Raises
     ------
     ValueError
-        For an impossible parameter combination.
+        For an impossible parameter combination or a bad input file.
     OSError
-        When ``out`` may not be replaced or cannot be written.
+        When ``-o`` may not be written or the disk is too small.
     """
-    from .testbench import IDLE_PERCENT, STALL_PERCENT, TB_NAME, generate_testbench
-    from ..verilog import generate_verilog
+    from tritpack.golden.inputs import input_info, load_packed_lines
 
-    # Check everything before the slow part (the engine's Verilog).
-    spec.check(from_file=input_file is not None)
-    vectors.check_target(Path(out), force)
-    if input_file is not None:
-        trits, info = vectors.load_trit_file(input_file)
-        vec = vectors.build(spec, trits, info)
-    else:
-        vec = vectors.build(spec)
-    counts = vec.counts
-    engine = generate_verilog(lanes=spec.lanes, codec=spec.codec, registered=registered,
-                              module_name="ternary_decoder")
-    header = (f"Generated by tritpack {vectors.tool_version()} `tritpack vectors`: "
-              f"lanes={spec.lanes} codec={vec.spec.codec} lines={counts['lines']} "
-              f"seed={spec.seed}.")
-    tb = generate_testbench(spec.lanes, counts["lines"], counts["transfers"], spec.seed,
-                            header=header)
-    path = vectors.write(
-        out, vec,
-        extra_files={ENGINE_FILE: engine.encode("utf-8"), TB_FILE: tb.encode("ascii")},
-        extra_params={"registered": bool(registered), "module_name": "ternary_decoder",
-                      "testbench": {"name": TB_NAME, "seed": spec.seed,
-                                    "idle_percent": IDLE_PERCENT,
-                                    "stall_percent": STALL_PERCENT}},
-        force=force,
+    from ..verilog import generate_verilog
+    from .testbench import IDLE_PERCENT, STALL_PERCENT, TB_NAME, testbench_files
+
+    out = check_output_dir(args.out, force=args.force, marker=vectors.MANIFEST,
+                           what="vectors directory")
+    engine = engine_options(args)
+    lut = engine["codec"]
+    spec = vectors.VectorSpec(
+        lines=args.lines,
+        seed=1 if args.seed is None else args.seed,
+        lanes=engine["lanes"],
+        codec=lut.name if args.codec in CODEC_NAMES else lut,
+        invalid_rate=0.0 if args.invalid_rate is None else args.invalid_rate,
+        distribution=args.distribution or "uniform",
     )
-    return Written(path, counts)
+    lines = info = None
+    spec.check(from_file=args.input is not None)
+    if args.input is not None:
+        lines = load_packed_lines(args.input, codec=lut, what="--input")
+        info = {**input_info(args.input), "lines": int(lines.shape[0])}
+    spec = vectors.resolve(spec, lines, (info or {}).get("name", "input"))
+    vectors.check_space(out, spec)
+
+    text = generate_verilog(module_name="ternary_decoder", **engine)
+    transfers = spec.lines * spec.transfers_per_line
+    header = (f"Generated by tritpack {vectors.tool_version()} `tritpack vectors`: "
+              f"lanes={spec.lanes} codec={spec.codec_name} lines={spec.lines} "
+              f"seed={spec.seed}.")
+    tb = testbench_files(spec.lanes, spec.lines, transfers, spec.seed, header=header)
+    extra_files = {ENGINE_FILE: text.encode("utf-8"),
+                   **{name: body.encode("ascii") for name, body in tb.items()}}
+    extra_params = {
+        "registered": engine["registered"], "impl": engine["impl"],
+        "pipelined": engine["pipelined"], "module_name": "ternary_decoder",
+        "testbench": {"name": TB_NAME, "seed": spec.seed, "idle_percent": IDLE_PERCENT,
+                      "stall_percent": STALL_PERCENT},
+    }
+    if spec.custom_codec:
+        extra_params["codec_file"] = input_info(args.codec)
+    return vectors.write_directory(out, spec, input_lines=lines, input_info=info,
+                                   extra_files=extra_files, extra_params=extra_params,
+                                   force=args.force)
 
 
 def _verify(directory) -> int:
