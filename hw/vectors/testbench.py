@@ -15,6 +15,7 @@ from __future__ import annotations
 from importlib.resources import files
 
 from tritpack.golden import LANES, LINE_BYTES
+from tritpack.golden.lut_io import ROW_BITS
 from tritpack.golden.vectors import MAX_SEED
 
 from ..verilog import check_module_name
@@ -53,7 +54,7 @@ def _top(tb_name: str, module_name: str, params: dict, comments: str) -> str:
         f"  wire clk, rst, s_axis_tvalid, s_axis_tready, s_axis_tlast;\n"
         f"  wire m_axis_tvalid, m_axis_tready, m_axis_tlast, m_axis_tuser, error;\n"
         f"  wire [511:0] s_axis_tdata;\n"
-        f"  wire [{10 * params['LANES'] - 1}:0] m_axis_tdata;\n\n"
+        f"  wire [{ROW_BITS * params['LANES'] - 1}:0] m_axis_tdata;\n\n"
         f"  {module_name} dut (\n{connect}\n  );\n\n"
         f"  tb_ternary_decoder_bench #(\n{values}\n  ) bench (\n{connect}\n  );\n"
         f"endmodule\n"
