@@ -74,6 +74,9 @@ def test_invalid_code_names_tensor_and_offset(tmp_path, capsys, packed):
     assert run_cli(["onnx", "info", path]) == 2
     captured = capsys.readouterr()
     assert "byte offset 37" in captured.err and "valid" in captured.out
+    assert run_cli(["onnx", "pack", path, "-o", out]) == 2  # pack checks what is packed too
+    one_line_error(capsys, "'w'", "byte offset 37")
+    assert not out.exists()
 
 
 def test_shape_that_does_not_match_the_bytes(tmp_path, capsys, packed):

@@ -135,6 +135,7 @@ def run_pack(args) -> int:
     external = args.external_data or modelio.has_external_data(proto)
     proto, notes = modelio.prepare_for_functions(proto, args.input)
     model = modelio.to_ir(proto, args.input)
+    _check_packed(model, args.input)
     result = pack_model(model, lut, args.block, args.tensors, args.ternarize)
     if not result.sizes:
         raise ValueError(f"{args.input}: no ternary weight found (nothing written); "
@@ -157,6 +158,15 @@ def run_pack(args) -> int:
          f"({100 * (written / before - 1):+.1f}%); wrote {out}"
          + (" (+ external data)" if external else ""))
     return 0
+
+
+def _check_packed(model, path) -> None:
+    """Refuse a model whose already packed tensors are not valid (first problem named)."""
+    from .info import packed_entries
+
+    bad = [e for e in packed_entries(model, path) if e.problem and e.nbytes is not None]
+    if bad:
+        raise ValueError(f"{path}: {bad[0].problem}")
 
 
 def _file_bytes(path) -> int:
