@@ -52,6 +52,7 @@ class Case:
 
     @property
     def expected(self) -> np.ndarray:
+        """The trits a conforming runtime outputs (golden's decode; invalid codes -> zeros)."""
         return reference_decode(self.packed, self.shape, self.codec)
 
 
