@@ -182,3 +182,23 @@ def test_fold_leaves_a_runtime_decode_and_keeps_its_function(tmp_path, capsys):
     assert run_cli(["onnx", "fold", src, "-o", out]) == 0
     assert "still needs function support" in capsys.readouterr().out
     assert [f.name for f in onnx.load(out).functions] == ["TernaryDecode"]
+
+
+def test_packed_model_runs_in_onnxruntime_without_tritpack(tmp_path):
+    import subprocess
+    import sys
+
+    packed, _ = pack_fold(tmp_path, toy_model())
+    onnx.save(packed, tmp_path / "packed_only.onnx")
+    feed = toy_feeds()[0]
+    np.save(tmp_path / "x.npy", feed["x"])
+    np.save(tmp_path / "want.npy", ort_run(toy_model(), feed)[0])
+    code = (
+        "import sys; sys.modules['tritpack'] = None  # nothing of tritpack importable\n"
+        "import numpy as np, onnxruntime as ort\n"
+        f"d = {str(tmp_path)!r}\n"
+        "s = ort.InferenceSession(d + '/packed_only.onnx', providers=['CPUExecutionProvider'])\n"
+        "y = s.run(None, {'x': np.load(d + '/x.npy'), 'cond': np.array(True)})[0]\n"
+        "sys.exit(0 if np.array_equal(y, np.load(d + '/want.npy')) else 'outputs differ')\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
