@@ -21,7 +21,7 @@ import numpy as np
 from .blocks import BLOCK_SIZES, PackedTensor, check_block, pack, unpack
 from .codec import InvalidCodeError, decode
 from .fileio import atomic_output, check_output, write_output
-from .inputs import load_packed, load_trits
+from .inputs import check_memory, load_packed, load_trits
 from .lut import CODEC_NAMES, TRITS_PER_BYTE, Lut, get_lut
 from .lut_io import EXPORT_FORMATS, export_lut, resolve_codec
 
@@ -207,6 +207,8 @@ def run_decode(args) -> int:
     block = check_block(args.block)
     shape = None if args.shape is None else _parse_shape(args.shape)
     data = load_packed(args.input, what="input", block=block, fmt=args.format)
+    # the trits, and as much again for the validity mask or the reshaped copy
+    check_memory(2 * TRITS_PER_BYTE * data.size, f"decoding {args.input} ({data.size} bytes)")
     try:
         trits = _decode_file(args, lut, data, block, shape)
     except InvalidCodeError as exc:

@@ -347,3 +347,14 @@ def test_text_and_tensor_inputs_encode(tmp_path, capsys):
                        capsys)
     assert code == 0 and "--shape 9,37" in err
     assert (tmp_path / "b.bin").read_bytes() == (tmp_path / "a.bin").read_bytes()
+
+
+def test_decode_checks_memory_before_allocating(tmp_path, capsys, monkeypatch):
+    from tritpack.golden import inputs
+
+    (tmp_path / "p.bin").write_bytes(bytes(64 * 1000))
+    monkeypatch.setattr(inputs, "available_memory", lambda: 300_000)
+    code, _, err = run(["decode", tmp_path / "p.bin", "-o", tmp_path / "o.npy"], capsys)
+    assert_one_line_error(code, err, "decoding", "p.bin (64000 bytes) needs 625.0 KiB of "
+                          "memory, but 293.0 KiB is available")
+    assert not (tmp_path / "o.npy").exists()
