@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import os
 import shlex
 import sys
 from importlib.metadata import entry_points
@@ -76,9 +77,25 @@ def register_lut(subparsers) -> None:
     p.set_defaults(func=run_lut)
 
 
+#: File name suffixes that say which LUT format a file holds.
+_LUT_SUFFIXES = {"hex": (".hex", ".mem"), "valid": (".hex", ".mem"), "json": (".json",),
+                 "c": (".h",)}
+
+
+def _check_lut_suffix(path, fmt: str) -> None:
+    """Refuse a suffix that names another LUT format (``-o lut.json --format hex``)."""
+    suffix = os.path.splitext(os.fspath(path))[1].lower()
+    others = {s for f, ss in _LUT_SUFFIXES.items() if f != fmt for s in ss}
+    if suffix in others and suffix not in _LUT_SUFFIXES[fmt]:
+        raise OSError(f"LUT file {path}: the suffix {suffix} is not that of --format {fmt}; "
+                      f"expected {' or '.join(_LUT_SUFFIXES[fmt])} (or another name)")
+
+
 def run_lut(args) -> int:
     """Write the export of ``--codec`` in ``--format``."""
     out = check_output(args.output, force=args.force, stdout_ok=True, what="LUT file")
+    if out is not None:
+        _check_lut_suffix(out, args.format)
     lut = resolve_codec(args.codec)
     write_output(out, export_lut(lut, args.format))
     return 0
