@@ -14,7 +14,7 @@ import sys
 import numpy as np
 import pytest
 from onnx import helper, numpy_helper
-from test_onnx_support import onnx, run_cli, toy_model
+from test_onnx_support import onnx, ort_run, run_cli, toy_model
 
 from tritpack.golden.onnx.conformance import check_dir
 
@@ -227,3 +227,18 @@ def test_golden_and_the_onnx_package_do_not_import_onnx():
             "sys.exit(f'imported {bad}' if bad else 0)\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_empty_shape_needs_opset_14(tmp_path, capsys):
+    graph = helper.make_graph(
+        [helper.make_node("Identity", ["e"], ["y"])], "g", [],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.INT8, [3, 0])],
+        [numpy_helper.from_array(np.zeros((3, 0), np.int8), "e")])
+    model = helper.make_model(graph, ir_version=8, opset_imports=[helper.make_opsetid("", 13)])
+    path, out = write(tmp_path, model), tmp_path / "p.onnx"
+    assert run_cli(["onnx", "pack", path, "-o", out, "--tensors", "e"]) == 2
+    one_line_error(capsys, "'e'", "allowzero")
+    model.opset_import[0].version = 14
+    path = write(tmp_path, model, "ok.onnx")
+    assert run_cli(["onnx", "pack", path, "-o", out, "--tensors", "e"]) == 0
+    assert ort_run(onnx.load(out))[0].shape == (3, 0)

@@ -169,6 +169,9 @@ def pack_model(model: ir.Model, codec: str | Lut = "standard", block: int = 320,
                 result.skipped.append(f"{name} ({plan.split(' (')[0]})")
             continue
         trits, scale, lossy = plan
+        if opset < 14 and 0 in trits.shape[1:]:
+            raise ValueError(f"tensor {name!r}: shape {list(trits.shape)} needs Reshape's "
+                             f"allowzero (opset 14); the model imports opset {opset}")
         packed = golden_pack(trits, lut, block)
         scale_bytes = 0 if scale is None else scale.nbytes
         source_bytes = tensor.nbytes
