@@ -196,10 +196,14 @@ def _run_reference(model_path: Path, feed: dict) -> list:
 def check_dir(directory, progress=None) -> tuple[list[str], int]:
     """Run every ``test_*`` case of ``directory`` in onnxruntime and the reference evaluator.
 
+    The files listed in ``manifest.json`` (when there is one) are checked
+    against their SHA-256 first.
+
     Returns
     -------
     failures : list of str
-        One line per failed run (case, runtime, what differed).
+        One line per edited or missing file and per failed run (case,
+        runtime, what differed).
     count : int
         The number of runs.
 
@@ -213,7 +217,7 @@ def check_dir(directory, progress=None) -> tuple[list[str], int]:
         if d.is_dir() else []
     if not tests:
         raise FileNotFoundError(f"{d}: no test_*/model.onnx case (not a conformance directory)")
-    failures, count = [], 0
+    failures, count = _verify_manifest(d), 0
     for test in tests:
         for data_set in sorted(test.glob("test_data_set_*")):
             inputs = sorted(data_set.glob("input_*.pb"))
@@ -237,6 +241,25 @@ def check_dir(directory, progress=None) -> tuple[list[str], int]:
         if progress is not None:
             progress(f"checked {test.name}")
     return failures, count
+
+
+def _verify_manifest(d: Path) -> list[str]:
+    """Files of ``manifest.json`` that are missing or differ from what was generated."""
+    path = d / MANIFEST
+    if not path.is_file():
+        return []
+    try:
+        files = json.loads(path.read_text())["files"]
+    except (ValueError, KeyError, TypeError) as exc:
+        return [f"{MANIFEST}: unreadable ({exc})"]
+    out = []
+    for rel, digest in sorted(files.items()):
+        f = d / rel
+        if not f.is_file():
+            out.append(f"{rel}: missing (listed in {MANIFEST})")
+        elif hashlib.sha256(f.read_bytes()).hexdigest() != digest:
+            out.append(f"{rel}: differs from the generated file (SHA-256 in {MANIFEST})")
+    return out
 
 
 def _first_difference(want: np.ndarray, have: np.ndarray) -> str:
