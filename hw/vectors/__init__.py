@@ -1,0 +1,1 @@
+"""The plain Verilog testbench written beside golden vectors, and ``tritpack vectors``."""
