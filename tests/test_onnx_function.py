@@ -120,7 +120,7 @@ def test_every_byte_value_every_codec(codec, block):
         assert np.array_equal(run_both(valid_codes, (n,), lut)[0], golden.unpack(packed))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(shape=st.lists(st.integers(0, 23), min_size=0, max_size=3),
        codec=st.sampled_from(sorted(CODECS)), block=st.sampled_from(golden.BLOCK_SIZES),
        seed=st.integers(0, 2**32 - 1))
