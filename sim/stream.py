@@ -2,7 +2,8 @@
 
 :func:`stream_lines` is the one entry point for everything that pushes real data
 through the simulated engine (``tritpack sim``, the demo, the RTL benchmark).  It
-builds the variant with Icarus, runs the cocotb test ``stream_run`` of
+builds the variant (Icarus or Verilator, :data:`sim.runner.SIMULATORS`), runs the
+cocotb test ``stream_run`` of
 :mod:`sim.stream_tests` inside the simulator (the full :class:`~sim.tb.TB`:
 protocol checker and scoreboard on) and returns a :class:`StreamResult`.  This
 module is the host side and imports no cocotb.
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from .reference import as_lines
-from .runner import Variant, build, env_seed, run, sim_root
+from .runner import Variant, build, check_sim, env_seed, env_sim, run, sim_root
 
 __all__ = ["ENV_PREFIX", "StreamResult", "stream_lines"]
 
@@ -48,7 +49,7 @@ class StreamResult:
     sim_seconds : float
         Wall-clock time of the streaming inside the simulator (build excluded).
     cpu_seconds : float
-        CPU time of the simulator process over the same span (Icarus and Python
+        CPU time of the simulator process over the same span (simulator and Python
         share it), which does not depend on the load of the machine.
     lines_per_second : float
         Simulation speed with every check on.
@@ -105,7 +106,7 @@ def stream_lines(lines, *, lanes: int = 64, codec="standard",
                  registered: bool = False, stall: float = 0.1, seed: int | None = None,
                  waves: bool = False, packet_lines: int = 256,
                  progress=None, impl: str = "rom", pipelined: bool = False,
-                 build_dir=None) -> StreamResult:
+                 build_dir=None, sim: str | None = None) -> StreamResult:
     """Stream ``lines`` through the RTL of one engine variant with random stalls.
 
     Parameters
@@ -127,9 +128,13 @@ def stream_lines(lines, *, lanes: int = 64, codec="standard",
     progress : callable, optional
         Called now and then with the number of lines that came out.
     build_dir : path-like, optional
-        Build root (default :func:`golden.fileio.build_root`); the run builds in a
-        directory of its own under ``<build_dir>/sim``, removed unless waves were
-        asked for or the run failed.
+        Build root (default :func:`golden.fileio.build_root`).  The engine is built
+        once per variant and simulator, in ``<build_dir>/sim/stream/<sim>_<variant>``,
+        and reused while its sources do not change; each run works in a directory
+        of its own beside it, removed unless waves were asked for or the run failed.
+    sim : str, optional
+        ``icarus`` or ``verilator`` (:data:`sim.runner.SIMULATORS`); default ``SIM``
+        from the environment, else Icarus.
 
     Returns
     -------
@@ -144,15 +149,17 @@ def stream_lines(lines, *, lanes: int = 64, codec="standard",
     if packet_lines < 1:
         raise ValueError(f"packet_lines must be at least 1, not {packet_lines!r}")
     variant = Variant(lanes, codec, registered, impl=impl, pipelined=pipelined)
+    sim = env_sim() if sim is None else check_sim(sim)
     seed = env_seed() if seed is None else int(seed)
-    root = sim_root(build_dir)
+    root = sim_root(build_dir) / "stream"
     root.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix=f"stream_{variant.name}_", dir=root))
+    engine_dir = root / f"{sim}_{variant.name}"
+    work = Path(tempfile.mkdtemp(prefix=f"run_{sim}_{variant.name}_", dir=root))
     keep = waves  # and, below, a failed run: its logs are named in the errors
     try:
         np.save(work / "input.npy", lines)
         out, prog = work / "result.json", work / "progress"
-        build(variant, work, waves=waves)
+        build(variant, engine_dir, waves=waves, sim=sim)
         env = {
             ENV_PREFIX + "INPUT": str(work / "input.npy"), ENV_PREFIX + "RESULT": str(out),
             ENV_PREFIX + "PROGRESS": str(prog),
@@ -164,8 +171,8 @@ def stream_lines(lines, *, lanes: int = 64, codec="standard",
         if progress is not None:
             watcher.start()
         try:
-            ran = run(variant, work, tests=["stream_run"], seed=seed, waves=waves, env=env,
-                      test_module=_TEST_MODULE)
+            ran = run(variant, engine_dir, tests=["stream_run"], seed=seed, waves=waves,
+                      env=env, test_module=_TEST_MODULE, test_dir=work)
         finally:
             done.set()
         if out.is_file():

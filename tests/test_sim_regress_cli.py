@@ -3,6 +3,7 @@ progress it shows (tqdm on a terminal, nothing when not on one).  The simulation
 are replaced by fakes; tests/test_sim_regression.py runs the real ones."""
 
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,8 @@ def fake_sims(monkeypatch, tmp_path):
     """Two variants, each seed checks 600 lines; record the build roots used."""
     seen = []
 
-    def build(v, build_dir, waves=None):
+    def build(v, build_dir, waves=None, sim=None):
+        assert sim == "icarus"
         seen.append(build_dir)
         return build_dir
 
@@ -38,8 +40,10 @@ def test_regress_loops_over_seeds_until_enough_lines(fake_sims, capsys):
     assert "2400 lines over seeds 7..8" in cap.out
     assert "| lanes64_standard | 2 | 1200 | 2 | 100.0 % (10/10) | 0 | 0 |" in cap.out
     assert "build:" not in cap.err and "regress:" not in cap.err  # not a terminal: quiet
-    assert all(str(p).startswith(str(fake_sims[0].parents[1])) for p in fake_sims)
-    assert fake_sims[0].parent.name == "regress" and fake_sims[0].parents[1].name == "sim"
+    assert [p.parts[-4:] for p in fake_sims] == [
+        ("sim", "regress", "icarus", "lanes64_standard"), ("sim", "regress", "icarus",
+                                                           "lanes8_standard")]
+    assert fake_sims[0].is_relative_to(Path.cwd() / "build")
 
 
 def test_regress_shows_progress_on_a_terminal(fake_sims, capsys, monkeypatch):
@@ -48,7 +52,7 @@ def test_regress_shows_progress_on_a_terminal(fake_sims, capsys, monkeypatch):
                  "--build-dir", "b"]) == 0
     err = capsys.readouterr().err
     assert "build:" in err and "regress:" in err, err
-    assert fake_sims[0].parts[-3:] == ("sim", "regress", "lanes64_standard")
+    assert fake_sims[0].parts[-5:] == ("b", "sim", "regress", "icarus", "lanes64_standard")
 
 
 def test_regress_seed_must_be_non_negative(capsys):
