@@ -371,10 +371,10 @@ def _plain_names(text: str) -> str:
     A signal of the flattened hierarchy (``\\engine.lanes.trits``) becomes
     ``engine_lanes_trits``; a name Yosys or Amaranth made up (``$``-prefixed,
     ``\\$flatten\\...$10``) becomes a numbered temporary ``_<n>_``, in order of
-    first use.  A name already taken gets a ``_<n>`` suffix.  Only names change:
+    first use.  A name already taken, or a keyword, gets a ``_<n>`` suffix.  Only names change:
     each escaped name is replaced by one plain name everywhere.
     """
-    taken = set(_WORD_RE.findall(_ESCAPED_RE.sub(" ", text)))
+    taken = set(_WORD_RE.findall(_ESCAPED_RE.sub(" ", text))) | VERILOG_KEYWORDS
     names: dict[str, str] = {}
     temps = 0
 

@@ -140,6 +140,9 @@ def test_plain_names_never_collide():
     text = "  wire \\a.b ;\n  wire a_b;\n  wire \\a$b ;\n  assign a_b = \\a.b & \\a$b ;\n"
     assert _plain_names(text) == ("  wire a_b_1;\n  wire a_b;\n  wire a_b_2;\n"
                                   "  assign a_b = a_b_1 & a_b_2;\n")
+    # An escaped keyword (legal in Verilog) does not become the keyword itself.
+    assert _plain_names("  wire \\final ;\n  wire \\reg$1 ;\n") == (
+        "  wire final_1;\n  wire reg_1;\n")
 
 
 if __name__ == "__main__":
