@@ -202,3 +202,20 @@ def test_packed_model_runs_in_onnxruntime_without_tritpack(tmp_path):
         "sys.exit(0 if np.array_equal(y, np.load(d + '/want.npy')) else 'outputs differ')\n")
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
+
+
+def test_onnxruntime_folds_every_decode_at_session_creation(tmp_path):
+    """float16 weights are scaled in float32 and cast back: ORT's CPU has no float16 Mul."""
+    import onnxruntime as ort
+
+    packed, _ = pack_fold(tmp_path, toy_model())
+    assert [n for n in packed.graph.node if n.name == "wr.tritpack_cast_back"]
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_BASIC
+    so.optimized_model_filepath = str(tmp_path / "optimized.onnx")
+    ort.InferenceSession(packed.SerializeToString(), so, providers=["CPUExecutionProvider"])
+    optimized = onnx.load(tmp_path / "optimized.onnx")
+    left = [n.name for n in optimized.graph.node if "tritpack" in n.name or n.op_type in
+            ("Gather", "TernaryDecode")]
+    assert left == []

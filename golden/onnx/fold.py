@@ -19,6 +19,7 @@ import onnx_ir as ir
 
 from . import DOMAIN
 from .info import weight_of
+from .pack import CAST_BACK
 from .reference import checked_decode, function_codecs
 
 __all__ = ["FoldResult", "fold_model"]
@@ -154,7 +155,14 @@ def _fold_scale(graph: ir.Graph, value: ir.Value, as_node: bool) -> ir.Value:
     if product.shape != floats.shape:
         return value  # the scale broadcasts the weight to another shape: leave the Mul
     value = _put(graph, cast, floats, as_node)
-    return _put(graph, mul, product, as_node)
+    value = _put(graph, mul, product, as_node)
+    uses = list(value.uses())
+    if len(uses) == 1 and uses[0].node.op_type == "Cast" and \
+            (uses[0].node.name or "").endswith(CAST_BACK):  # pack's cast back to a half type
+        back = uses[0].node
+        half = ir.DataType(back.attributes["to"].as_int()).numpy()
+        value = _put(graph, back, product.astype(half), as_node)
+    return value
 
 
 def _drop_unused(model: ir.Model, codecs: dict) -> None:

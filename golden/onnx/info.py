@@ -59,7 +59,12 @@ def weight_of(value: ir.Value) -> tuple[str, str]:
             tensor = ir.convenience.get_const_tensor(other[0]) if other and other[0] else None
             if tensor is not None:
                 n = math.prod(tensor.shape.numpy())
-                return muls[0].outputs[0].name, "per tensor" if n == 1 else f"per row ({n})"
+                out = muls[0].outputs[0]
+                backs = [u.node for u in out.uses() if (u.node.name or "").endswith(
+                    ".tritpack_cast_back")]
+                if len(backs) == 1:
+                    out = backs[0].outputs[0]
+                return out.name, "per tensor" if n == 1 else f"per row ({n})"
     return value.name, "-"
 
 

@@ -11,7 +11,10 @@ becomes::
     packed (uint8 initializer, or Constant)  ->  TernaryDecode(shape)  [-> Cast -> Mul(scale)]
 
 where the Cast is to the weight's own float type and the Mul's scale has the
-shape () or (rows, 1, ...): the decoded value is bit for bit the weight.
+shape () or (rows, 1, ...): the decoded value is bit for bit the weight.  A
+float16 or bfloat16 weight is scaled in float32 and cast back (a third node,
+``<name>.tritpack_cast_back``), because onnxruntime's CPU provider has no
+float16 Mul and would not fold the decode; every product is exact either way.
 """
 
 from __future__ import annotations
@@ -31,11 +34,13 @@ from . import DOMAIN, DOMAIN_VERSION
 from .function import function_name, make_function
 from .modelio import std_opset
 
-__all__ = ["PackResult", "ternary_form", "pack_model", "WEIGHT_INPUTS"]
+__all__ = ["PackResult", "ternary_form", "pack_model", "WEIGHT_INPUTS", "CAST_BACK"]
 
 #: (op_type, input indices) whose float constants ``ternarize`` ternarizes.
 WEIGHT_INPUTS = {"MatMul": (0, 1), "Gemm": (0, 1), "Conv": (1,)}
 _FLOATS = {ir.DataType.FLOAT, ir.DataType.FLOAT16, ir.DataType.DOUBLE, ir.DataType.BFLOAT16}
+_HALF = {ir.DataType.FLOAT16, ir.DataType.BFLOAT16}
+CAST_BACK = ".tritpack_cast_back"  # the name suffix of the Cast back to a half type
 
 
 @dataclass
@@ -169,6 +174,8 @@ def pack_model(model: ir.Model, codec: str | Lut = "standard", block: int = 320,
                 result.skipped.append(f"{name} ({plan.split(' (')[0]})")
             continue
         trits, scale, lossy = plan
+        if scale is not None and tensor.dtype in _HALF:
+            scale = scale.astype(np.float32)  # exact: float16 and bfloat16 fit in float32
         if opset < 14 and 0 in trits.shape[1:]:
             raise ValueError(f"tensor {name!r}: shape {list(trits.shape)} needs Reshape's "
                              f"allowzero (opset 14); the model imports opset {opset}")
@@ -236,13 +243,20 @@ def _replace(graph: ir.Graph, value: ir.Value, const_node, data: np.ndarray, sha
     out = decode.outputs[0]
     if scale is not None:
         s = constant("tritpack_scale", np.asarray(scale))
-        cast = ir.node("Cast", [out], {"to": ir.AttrInt64("to", int(dtype))},
+        compute = ir.DataType.from_numpy(np.asarray(scale).dtype)
+        cast = ir.node("Cast", [out], {"to": ir.AttrInt64("to", int(compute))},
                        name=f"{name}.tritpack_cast")
         mul = ir.node("Mul", [cast.outputs[0], s], name=f"{name}.tritpack_scale_mul")
         nodes += [cast, mul]
         out.name = f"{name}.tritpack_trits"
         cast.outputs[0].name = f"{name}.tritpack_float"
         out = mul.outputs[0]
+        if compute != dtype:
+            back = ir.node("Cast", [out], {"to": ir.AttrInt64("to", int(dtype))},
+                           name=name + CAST_BACK)
+            nodes.append(back)
+            out.name = f"{name}.tritpack_scaled"
+            out = back.outputs[0]
     ir.convenience.replace_all_uses_with(value, out)
     if const_node is None:
         del graph.initializers[name]
