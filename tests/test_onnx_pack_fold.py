@@ -219,3 +219,21 @@ def test_onnxruntime_folds_every_decode_at_session_creation(tmp_path):
     left = [n.name for n in optimized.graph.node if "tritpack" in n.name or n.op_type in
             ("Gather", "TernaryDecode")]
     assert left == []
+
+
+def test_bfloat16_weight_round_trip(tmp_path):
+    import ml_dtypes
+
+    w = (np.random.default_rng(3).integers(-1, 2, (40, 16)) * 0.375).astype(ml_dtypes.bfloat16)
+    graph = helper.make_graph(
+        [helper.make_node("Cast", ["wb"], ["wf"], to=onnx.TensorProto.FLOAT),
+         helper.make_node("MatMul", ["x", "wf"], ["y"])], "bf16",
+        [helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1, 40])],
+        [helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1, 16])],
+        [numpy_helper.from_array(w, "wb")])
+    model = helper.make_model(graph, ir_version=10, opset_imports=[helper.make_opsetid("", 21)])
+    packed, folded = pack_fold(tmp_path, model)
+    assert "wb" not in constants(packed)
+    assert bits_equal(constants(folded)["wb"], constants(model)["wb"])
+    x = {"x": np.ones((1, 40), np.float32)}
+    assert np.array_equal(ort_run(packed, x)[0], ort_run(model, x)[0])
