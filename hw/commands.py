@@ -8,6 +8,7 @@ file is replaced only with ``--force``, a missing directory is not created.
 
 from __future__ import annotations
 
+import argparse
 import resource
 import sys
 import time
@@ -26,6 +27,8 @@ def _cpu_seconds() -> float:
 
 
 def _run(args) -> int:
+    if args.ip is not None:
+        return _run_ip(args)
     out = check_output(args.output, force=args.force, stdout_ok=True, suffixes=(".v",),
                        what="Verilog file")
     options = engine_options(args)
@@ -49,6 +52,30 @@ def _run(args) -> int:
     return 0
 
 
+def _run_ip(args) -> int:
+    options = engine_options(args)
+    from .ip import write_ip
+    from .verilog import command_line
+
+    command = command_line(**{**options, "codec": args.codec}, module_name=args.module_name)
+    command = command.rsplit(" -o ", 1)[0] + f" --ip {args.ip}"
+    out = write_ip(args.ip, force=args.force, clock_period_ns=args.clock_period,
+                   module_name=args.module_name, command=command, **options)
+    print(f"wrote IP directory {out}: module {args.module_name}, {args.lanes} lanes, "
+          f"codec {options['codec'].name} (FuseSoC core, templates, SDC, testbench)")
+    return 0
+
+
+def _period(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive clock period in ns, not {text!r}")
+    return value
+
+
 def register_verilog(subparsers) -> None:
     """Add the ``verilog`` subcommand."""
     p = subparsers.add_parser(
@@ -62,8 +89,16 @@ def register_verilog(subparsers) -> None:
     p.add_argument("--module-name", default="ternary_decoder", metavar="NAME",
                    help="name of the Verilog module: an identifier, not a keyword "
                    "(default ternary_decoder)")
-    p.add_argument("-o", "--output", required=True, metavar="FILE.v",
-                   help="Verilog file to write, or - for standard output; its directory "
-                   "must exist")
-    p.add_argument("--force", action="store_true", help="replace an existing file")
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("-o", "--output", metavar="FILE.v",
+                       help="Verilog file to write, or - for standard output; its directory "
+                       "must exist")
+    where.add_argument("--ip", metavar="DIR",
+                       help="write an FPGA IP directory instead: the Verilog, a FuseSoC core "
+                       "file, Verilog/VHDL instantiation templates, an example SDC and a "
+                       "self-checking testbench (docs/IP.md)")
+    p.add_argument("--clock-period", type=_period, default=10.0, metavar="NS",
+                   help="clock period of the example SDC with --ip (default 10 ns)")
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing file (or a previous IP directory)")
     p.set_defaults(func=_run)

@@ -338,3 +338,25 @@ def test_output_policy(tmp_path):
     write_ip(out, lanes=32, force=True)
     assert json.loads((out / MANIFEST).read_text())["parameters"]["lanes"] == 32
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ip", "mine"]  # no temporary left
+
+
+def test_verilog_ip_command(tmp_path, monkeypatch, capsys):
+    # `tritpack verilog --ip DIR`: the same directory as write_ip, the header names
+    # the command, and the output policy holds (a second run needs --force).
+    from tritpack.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    argv = ["verilog", "--lanes", "8", "--codec", "tq1", "--ip", "ip8", "--clock-period", "4"]
+    assert main(argv) == 0
+    params = json.loads((tmp_path / "ip8" / MANIFEST).read_text())["parameters"]
+    assert (params["lanes"], params["codec"], params["clock_period_ns"]) == (8, "tq1", 4.0)
+    assert "tritpack verilog --lanes 8 --codec tq1 --ip ip8" in (
+        tmp_path / "ip8" / "ternary_decoder.v").read_text()
+    assert "-period 4.000 " in (tmp_path / "ip8" / "ternary_decoder.sdc").read_text()
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "use --force" in capsys.readouterr().err
+    assert main([*argv, "--force"]) == 0
+    with pytest.raises(SystemExit) as exit_:  # -o and --ip exclude each other
+        main(["verilog", "--ip", "x", "-o", "x.v"])
+    assert exit_.value.code == 2 and not (tmp_path / "x").exists()
