@@ -99,7 +99,8 @@ class ProtocolChecker:
     def __init__(self, dut):
         self.ports = [Port("s_axis", dut.s_axis_checker), Port("m_axis", dut.m_axis_checker)]
         self.violations: list[str] = []
-        self._tasks = [cocotb.start_soon(self._watch(p)) for p in self.ports]
+        self._tasks = [cocotb.start_soon(w(p)) for p in self.ports
+                       for w in (self._watch, self._watch_x)]
 
     @property
     def clock(self) -> int:
@@ -116,6 +117,15 @@ class ProtocolChecker:
         signal, what = RULES.get(code, ("?", f"unknown rule {code}"))
         return (f"protocol violation at clock {port._get('violation_clock')} on "
                 f"{port.name}_{signal}: {what}")
+
+    async def _watch_x(self, port: Port) -> None:
+        """Rule 8 at once: before a driver samples the X and fails less clearly."""
+        await RisingEdge(port.handle.data_x)
+        signal, what = RULES[8]
+        msg = (f"protocol violation at clock {self.clock + 1} on {port.name}_{signal}: "
+               f"{what}")
+        self.violations.append(msg)
+        raise ProtocolError(msg)
 
     async def _watch(self, port: Port) -> None:
         await RisingEdge(port.handle.failed)

@@ -61,6 +61,9 @@ MUTANTS = {
                           "m_axis_tvalid: high during reset or on the first clock after it"),
     "reset_ignored": (dict(core_rst="1'b0"), "reset_mid_stream/phase=mid_packet",
                       "m_axis_tvalid: high during reset"),
+    # A 4-state rule: Icarus catches it, Verilator (2-state) cannot.
+    "tdata_x": (dict(tdata=f"c_tdata ^ {{{W}{{1'bx}}}}"), "throughput",
+                "m_axis_tdata: has X or Z bits while tvalid is high"),
 }
 
 

@@ -7,7 +7,8 @@
 //        to the next clock (unless that clock is in reset: reset abandons a transfer);
 //   8    tdata has no X or Z bit while tvalid is high.
 // `violation` holds the code of the first broken rule (sim.protocol.RULES), 0 while
-// none; `failed` rises with it, which is the only event the Python side waits for.
+// none; `failed` rises with it, and `data_x` as soon as tdata has X/Z bits while
+// tvalid is high: the only events the Python side waits for.
 // The counters restart at each reset and give throughput and latency.
 module tritpack_axis_checker #(
   parameter W = 8                  // width of tdata
@@ -28,6 +29,9 @@ module tritpack_axis_checker #(
   reg h_last, h_user;
   reg [3:0] code;
   wire [31:0] now = clock + 1;
+  // Rule 8 as it happens, between clock edges: the Python side wakes on it before
+  // any driver samples the X (a 2-state simulator keeps it 0).
+  wire data_x = tvalid === 1'b1 && ^tdata === 1'bx;
   always @(posedge clk) begin
     code = 0;
     if (armed && !rst && tvalid !== 1'b0 && tvalid !== 1'b1) code = 1;
