@@ -26,22 +26,25 @@ from .inputs import check_memory, load_packed, load_trits
 from .lut import CODEC_NAMES, TRITS_PER_BYTE, Lut, get_lut
 from .lut_io import EXPORT_FORMATS, export_lut, resolve_codec
 
-__all__ = ["register_lut", "register_encode", "register_decode", "register_bench"]
+__all__ = [
+    "add_block_option", "add_codec_option", "add_force_option", "register_bench",
+    "register_decode", "register_encode", "register_lut",
+]
 
 _FMT = argparse.RawDescriptionHelpFormatter
 _CODEC_HELP = "codec: standard (default), tq1, or a custom LUT file (.json or hex)"
 _BLOCK_HELP = "trits per block: 320 (64 bytes, one cache line; default) or 640 (128 bytes)"
 
 
-def _add_codec(p: argparse.ArgumentParser) -> None:
+def add_codec_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--codec", default="standard", metavar="standard|tq1|FILE", help=_CODEC_HELP)
 
 
-def _add_block(p: argparse.ArgumentParser) -> None:
+def add_block_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--block", type=int, default=320, choices=BLOCK_SIZES, help=_BLOCK_HELP)
 
 
-def _add_force(p: argparse.ArgumentParser) -> None:
+def add_force_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true", help="replace an existing output file")
 
 
@@ -68,12 +71,12 @@ def register_lut(subparsers) -> None:
         "onto all trit tuples) and can be converted between formats.\n\n"
         "example:\n  tritpack lut --codec tq1 --format hex -o build/tq1.hex",
     )
-    _add_codec(p)
+    add_codec_option(p)
     p.add_argument("--format", default="hex", choices=tuple(EXPORT_FORMATS),
                    help="output format (default: hex)")
     p.add_argument("-o", "--output", default="-", metavar="FILE",
                    help="output file (default: -, standard output)")
-    _add_force(p)
+    add_force_option(p)
     p.set_defaults(func=run_lut)
 
 
@@ -113,7 +116,8 @@ def _out_format(args) -> str:
 def _check_encode_output(args) -> None:
     fmt = _out_format(args)
     suffixes = (".npy",) if fmt == "npy" else None
-    out = check_output(args.output, force=args.force, suffixes=suffixes, what="packed output")
+    out = check_output(args.output, force=args.force, suffixes=suffixes, what="packed output",
+                       inputs=(args.input,))
     if fmt == "raw" and out.suffix.lower() == ".npy":
         raise OSError(f"packed output {out}: --format raw writes raw bytes, not a .npy file; "
                       "use another suffix (.bin) or --format npy")
@@ -138,11 +142,11 @@ def register_encode(subparsers) -> None:
                    help="trits: .npy, text, or FILE.safetensors:NAME / FILE.gguf:NAME")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
                    help="packed output (written atomically; not standard output: binary)")
-    _add_codec(p)
-    _add_block(p)
+    add_codec_option(p)
+    add_block_option(p)
     p.add_argument("--format", default="auto", choices=("auto", "raw", "npy"),
                    help="output format; auto: npy if FILE ends in .npy, else raw bytes")
-    _add_force(p)
+    add_force_option(p)
     p.set_defaults(func=run_encode)
 
 
@@ -205,21 +209,22 @@ def register_decode(subparsers) -> None:
     p.add_argument("input", metavar="INPUT", help="packed bytes: raw file, or .npy of uint8")
     p.add_argument("-o", "--output", required=True, metavar="FILE.npy",
                    help="int8 trits as .npy (written atomically)")
-    _add_codec(p)
-    _add_block(p)
+    add_codec_option(p)
+    add_block_option(p)
     p.add_argument("--shape", metavar="D0,D1,...", default=None,
                    help="shape of the original tensor (as printed by tritpack encode)")
     p.add_argument("--format", default="auto", choices=("auto", "raw", "npy"),
                    help="input format; auto: npy if INPUT is a .npy file, else raw bytes")
     p.add_argument("--on-invalid", default="raise", choices=("raise", "zero"),
                    help="invalid codes: raise an error (default) or decode to zeros")
-    _add_force(p)
+    add_force_option(p)
     p.set_defaults(func=run_decode)
 
 
 def run_decode(args) -> int:
     """Decode whole blocks, check shape and padding, write the .npy atomically."""
-    check_output(args.output, force=args.force, suffixes=(".npy",), what="decoded output")
+    check_output(args.output, force=args.force, suffixes=(".npy",), what="decoded output",
+                 inputs=(args.input,))
     lut = resolve_codec(args.codec)
     block = check_block(args.block)
     shape = None if args.shape is None else _parse_shape(args.shape)
@@ -330,7 +335,7 @@ def register_bench(subparsers) -> None:
                    help="small sizes: a smoke test in seconds, not a figure to quote")
     p.add_argument("-o", "--output", default="-", metavar="FILE",
                    help="write the Markdown report here (default: -, standard output)")
-    _add_force(p)
+    add_force_option(p)
     p.set_defaults(func=run_bench)
 
 

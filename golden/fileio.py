@@ -60,7 +60,8 @@ def _parent_ok(path: Path, what: str) -> None:
 
 
 def check_output(path: str | os.PathLike, *, force: bool = False, stdout_ok: bool = False,
-                 suffixes: tuple[str, ...] | None = None, what: str = "output") -> Path | None:
+                 suffixes: tuple[str, ...] | None = None, what: str = "output",
+                 inputs: tuple = ()) -> Path | None:
     """Check an output file path before any work; return it, or None for standard output.
 
     Parameters
@@ -75,6 +76,9 @@ def check_output(path: str | os.PathLike, *, force: bool = False, stdout_ok: boo
         Accepted file name suffixes (``(".safetensors",)``), checked case-insensitively.
     what : str
         What the file is, for messages (``"Verilog file"``).
+    inputs : tuple of path-like
+        The command's input files: an output that is one of them is refused,
+        even with ``force`` (it would be overwritten before it is read).
 
     Raises
     ------
@@ -96,6 +100,10 @@ def check_output(path: str | os.PathLike, *, force: bool = False, stdout_ok: boo
     if suffixes and out.suffix.lower() not in suffixes:
         raise OSError(f"{what} {out}: expected a file name ending in "
                       f"{' or '.join(suffixes)}, not {out.suffix or 'no suffix'!r}")
+    for src in inputs:
+        if out.exists() and Path(src).exists() and os.path.samefile(src, out):
+            raise OSError(f"{what} {out} is also the input: it would be overwritten before "
+                          "it is read; give another output name")
     if out.exists() and not force:
         raise OSError(f"{what} {out} exists; use --force to replace it")
     _parent_ok(out, what)

@@ -361,3 +361,14 @@ def test_decode_checks_memory_before_allocating(tmp_path, capsys, monkeypatch):
     assert_one_line_error(code, err, "decoding", "p.bin (64000 bytes) needs 625.0 KiB of "
                           "memory, but 293.0 KiB is available")
     assert not (tmp_path / "o.npy").exists()
+
+
+def test_output_that_is_the_input_is_refused(tmp_path):
+    # encode t.npy -o t.npy --force would replace the input before reading it.
+    src = tmp_path / "t.npy"
+    np.save(src, np.array([1, 0, -1], np.int8))
+    before = src.read_bytes()
+    r = subprocess.run([*TRITPACK, "encode", str(src), "-o", str(src), "--force"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "is also the input" in r.stderr
+    assert src.read_bytes() == before
