@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tempfile
 import tomllib
 import zipfile
 from importlib.metadata import EntryPoint, version
@@ -74,10 +73,11 @@ def test_every_extra_named_by_the_cli_exists():
     assert set(cli.EXTRA_OF_MODULE.values()) <= extras
 
 
-def test_plugin_needing_a_missing_extra_is_listed_and_says_which(monkeypatch, capsys):
-    tmp_module(monkeypatch, "_tritpack_good", "def register(sub):\n"
+def test_plugin_needing_a_missing_extra_is_listed_and_says_which(monkeypatch, capsys,
+                                                                 tmp_path):
+    tmp_module(monkeypatch, tmp_path, "_tritpack_good", "def register(sub):\n"
                "    sub.add_parser('good', help='fine').set_defaults(func=lambda args: 0)\n")
-    tmp_module(monkeypatch, "_tritpack_needy", "import amaranth\n")
+    tmp_module(monkeypatch, tmp_path, "_tritpack_needy", "import amaranth\n")
     monkeypatch.setitem(sys.modules, "amaranth", None)  # import amaranth -> ModuleNotFoundError
     eps = [EntryPoint("good", "_tritpack_good:register", "tritpack.commands"),
            EntryPoint("needy", "_tritpack_needy:register", "tritpack.commands")]
@@ -90,17 +90,16 @@ def test_plugin_needing_a_missing_extra_is_listed_and_says_which(monkeypatch, ca
     assert cli.main(["good"]) == 0
 
 
-def test_plugin_broken_otherwise_is_not_hidden(monkeypatch):
+def test_plugin_broken_otherwise_is_not_hidden(monkeypatch, tmp_path):
     eps = [EntryPoint("broken", "_tritpack_broken:register", "tritpack.commands")]
-    tmp_module(monkeypatch, "_tritpack_broken", "import tritpack.no_such_module\n")
+    tmp_module(monkeypatch, tmp_path, "_tritpack_broken", "import tritpack.no_such_module\n")
     monkeypatch.setattr(cli, "entry_points", lambda group: eps)
     with pytest.raises(ModuleNotFoundError, match="tritpack.no_such_module"):
         cli.build_parser()
 
 
-def tmp_module(monkeypatch, name: str, source: str) -> Path:
-    """Write ``source`` as module ``name`` on a temporary sys.path entry."""
-    d = Path(tempfile.mkdtemp(prefix="tritpack-plugin-"))
+def tmp_module(monkeypatch, d: Path, name: str, source: str) -> Path:
+    """Write ``source`` as module ``name`` into ``d``, put first on sys.path."""
     (d / f"{name}.py").write_text(source)
     monkeypatch.syspath_prepend(str(d))
     monkeypatch.delitem(sys.modules, name, raising=False)
@@ -119,15 +118,14 @@ def test_built_wheel_holds_every_package(tmp_path):
     assert "tritpack-0.1.0.dist-info/licenses/LICENSE" in names
     assert not [n for n in names if n.split("/")[0] in ("golden", "hw", "sim", "tests")]
     # The Verilog the package reads at run time ships with it.
-    source_v = sorted(str(p.relative_to(ROOT)) for f in ("golden", "hw", "sim")
+    source_v = sorted(f"tritpack/{p.relative_to(ROOT)}" for f in ("golden", "hw", "sim")
                       for p in (ROOT / f).rglob("*.v"))
-    shipped_v = sorted(n for n in names if n.endswith(".v"))
-    assert len(shipped_v) == len(source_v)
+    assert source_v and sorted(n for n in names if n.endswith(".v")) == source_v
 
 
-def test_broken_pipe_is_quiet(monkeypatch, capsys):
+def test_broken_pipe_is_quiet(monkeypatch, capsys, tmp_path):
     # `tritpack ... | head`: the reader going away is not an error message.
-    tmp_module(monkeypatch, "_tritpack_pipe", "def register(sub):\n"
+    tmp_module(monkeypatch, tmp_path, "_tritpack_pipe", "def register(sub):\n"
                "    def run(args):\n        raise BrokenPipeError(32, 'Broken pipe')\n"
                "    sub.add_parser('pipe').set_defaults(func=run)\n")
     monkeypatch.setattr(cli, "entry_points", lambda group: [
