@@ -249,12 +249,19 @@ def test_error_transcode_of_floats_only(capsys, tmp_path):
     assert "f.safetensors: no TQ1_0, TQ2_0, HF packed or integer ternary tensor" in err
 
 
-def test_error_output_is_input(capsys, tmp_path):
+@pytest.mark.parametrize("command", ["pack", "unpack", "transcode", "pack-symlink"])
+def test_error_output_is_input(capsys, tmp_path, command):
+    # one check for every command (golden.fileio.check_output): refused even with --force,
+    # also through a symbolic link
     src = tmp_path / "f.safetensors"
     save_file({"w": np.ones((4, 4), np.float32)}, src)
     before = src.read_bytes()
-    code, _, err = run(capsys, "pack", src, "-o", src)
-    assert code == 2 and "would overwrite the input" in err
+    out = src
+    if command == "pack-symlink":
+        command, out = "pack", tmp_path / "link.safetensors"
+        out.symlink_to(src)
+    code, _, err = run(capsys, command, src, "-o", out, "--force")
+    assert code == 2 and f"{out} is also the input" in err, err
     assert src.read_bytes() == before
 
 

@@ -15,8 +15,8 @@ and running one there says which ``pip install`` it needs.
 
 from __future__ import annotations
 
+import importlib.util
 import math
-import os
 import sys
 from pathlib import Path
 
@@ -28,6 +28,17 @@ from .formats import SUFFIX, TARGETS, UNPACK_DTYPES
 __all__ = ["register_pack", "register_unpack", "register_info", "register_transcode"]
 
 _CONTAINER = "packed container (safetensors)"
+
+#: The modules of the ``weights`` extra; imported by the commands on first use.
+_EXTRA_MODULES = ("safetensors", "gguf", "ml_dtypes", "tqdm")
+
+
+def _need_extra() -> None:
+    """Raise the ModuleNotFoundError :mod:`tritpack.cli` reports as "needs the 'weights'
+    extra" before any work, without importing the modules (ml_dtypes alone takes seconds)."""
+    for name in _EXTRA_MODULES:
+        if importlib.util.find_spec(name) is None:
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 
 
 def _add_io(p, out_help: str) -> None:
@@ -72,12 +83,11 @@ def _add_summary(p, what: str) -> None:
 def _output(args, fmt: str | None, what: str, gguf_hint: str = "") -> Path:
     """Check ``-o`` against the output policy before any work (golden.fileio); the
     suffix too unless ``fmt`` is None (transcode checks it once it knows the target)."""
-    src, dst = Path(args.src), Path(args.output)
-    if args.output.strip() and dst.is_file() and src.exists() and os.path.samefile(src, dst):
-        raise WeightsError("the output would overwrite the input", dst)
+    dst = Path(args.output)
     suffixes = None if fmt is None else (SUFFIX[fmt],)
     try:
-        return check_output(args.output, force=args.force, suffixes=suffixes, what=what)
+        return check_output(args.output, force=args.force, suffixes=suffixes, what=what,
+                            inputs=(args.src,))
     except OSError as exc:
         if gguf_hint and dst.suffix.lower() == SUFFIX["gguf"] != SUFFIX.get(fmt):
             raise OSError(f"{exc}; {gguf_hint}") from None
@@ -107,6 +117,7 @@ def register_pack(subparsers) -> None:
 
 
 def _run_pack(args) -> int:
+    _need_extra()
     dst = _output(args, "safetensors", _CONTAINER,
                   "to write GGUF, pack first, then 'tritpack transcode CONTAINER --to TQ1_0'")
     from .pack import pack_file
@@ -154,6 +165,7 @@ def register_unpack(subparsers) -> None:
 
 
 def _run_unpack(args) -> int:
+    _need_extra()
     dst = _output(args, "safetensors", "unpacked tensors (safetensors)")
     from .transcode import to_unpacked
 
@@ -196,6 +208,7 @@ def _table(head: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
 
 
 def _run_info(args) -> int:
+    _need_extra()
     from .container import Container, is_container
 
     if not is_container(args.file):
@@ -304,6 +317,7 @@ def register_transcode(subparsers) -> None:
 
 
 def _run_transcode(args) -> int:
+    _need_extra()
     _output(args, None, "output file")  # all but the suffix, which depends on the target
     from .container import is_container
 

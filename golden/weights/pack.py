@@ -24,7 +24,6 @@ import fnmatch
 from dataclasses import dataclass
 
 import numpy as np
-from tqdm import tqdm
 
 from .. import check_trits
 from .absmean import absmean_ternarize
@@ -253,6 +252,8 @@ def pack_file(src, dst, codec: str = "standard", block: int = 320, patterns=None
     src_desc = {"format": source.format, "file": source.path.name, **details}
     sizes, other = [], 0
     total = sum(s.tensor.nbytes for s in todo)
+    from tqdm import tqdm
+
     bar = tqdm(total=total, unit="B", unit_scale=True, desc="pack", leave=False,
                disable=(None if progress is None else not progress))
     try:

@@ -9,7 +9,8 @@ tile the buffer exactly, with no gap and no overlap.
 The ``safetensors`` package's numpy API has no ``BF16`` and loads whole files,
 so this module reads the header itself, validates all of it before any data
 is touched (a truncated or corrupt file is a :class:`WeightsError`, never a
-crash), and reads each tensor on demand (``BF16`` through ``ml_dtypes``).
+crash), and reads each tensor on demand (``BF16`` and ``F8`` through ``ml_dtypes``,
+imported on first use of one of those dtypes: it takes seconds to load).
 The writer streams: it reserves the header, writes each tensor as it comes,
 and rewrites the header at the end (so metadata such as checksums can depend
 on the data), all through :func:`golden.fileio.atomic_output` (a temporary file
@@ -22,10 +23,10 @@ import json
 import math
 import os
 import struct
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-import ml_dtypes
 import numpy as np
 
 from ..fileio import atomic_output
@@ -33,23 +34,40 @@ from .errors import WeightsError
 
 __all__ = ["DTYPES", "TensorInfo", "SafetensorsReader", "SafetensorsWriter", "dtype_name"]
 
-DTYPES = {
-    "F64": np.dtype("<f8"),
-    "F32": np.dtype("<f4"),
-    "F16": np.dtype("<f2"),
-    "BF16": np.dtype(ml_dtypes.bfloat16),
-    "F8_E4M3": np.dtype(ml_dtypes.float8_e4m3fn),
-    "F8_E5M2": np.dtype(ml_dtypes.float8_e5m2),
-    "I64": np.dtype("<i8"),
-    "I32": np.dtype("<i4"),
-    "I16": np.dtype("<i2"),
-    "I8": np.dtype("i1"),
-    "U64": np.dtype("<u8"),
-    "U32": np.dtype("<u4"),
-    "U16": np.dtype("<u2"),
-    "U8": np.dtype("u1"),
-    "BOOL": np.dtype("?"),
-}
+#: ``ml_dtypes`` attribute of each safetensors dtype numpy lacks.
+_ML_DTYPES = {"BF16": "bfloat16", "F8_E4M3": "float8_e4m3fn", "F8_E5M2": "float8_e5m2"}
+
+
+class _Dtypes(Mapping):
+    """Safetensors dtype name -> numpy dtype; the ``ml_dtypes`` ones built on first use."""
+
+    _NAMES = ("F64", "F32", "F16", "BF16", "F8_E4M3", "F8_E5M2", "I64", "I32", "I16", "I8",
+              "U64", "U32", "U16", "U8", "BOOL")
+
+    def __init__(self, plain: dict[str, str]):
+        self._dtypes = {name: np.dtype(code) for name, code in plain.items()}
+
+    def __getitem__(self, name: str) -> np.dtype:
+        if name not in self._dtypes and name in _ML_DTYPES:
+            import ml_dtypes
+
+            self._dtypes[name] = np.dtype(getattr(ml_dtypes, _ML_DTYPES[name]))
+        return self._dtypes[name]
+
+    def __contains__(self, name) -> bool:
+        return name in self._NAMES
+
+    def __iter__(self):
+        return iter(self._NAMES)
+
+    def __len__(self) -> int:
+        return len(self._NAMES)
+
+
+DTYPES: Mapping[str, np.dtype] = _Dtypes({
+    "F64": "<f8", "F32": "<f4", "F16": "<f2", "I64": "<i8", "I32": "<i4", "I16": "<i2",
+    "I8": "i1", "U64": "<u8", "U32": "<u4", "U16": "<u2", "U8": "u1", "BOOL": "?",
+})
 MAX_HEADER = 100 * 1024 * 1024  # the limit the reference implementation uses
 
 

@@ -24,7 +24,6 @@ temporary file renamed on success, removed on any failure or interrupt.
 from __future__ import annotations
 
 import numpy as np
-from tqdm import tqdm
 
 from ..fileio import atomic_path
 from .container import Container, Entry
@@ -41,6 +40,8 @@ _GGUF_PLAIN = ("F32", "F16", "BF16", "F64", "I8", "I16", "I32", "I64")
 
 
 def _bar(entries, desc, progress):
+    from tqdm import tqdm
+
     return tqdm(entries, desc=desc, unit="tensor", leave=False,
                 disable=(None if progress is None else not progress))
 
