@@ -165,20 +165,44 @@ def check_all(c: Checks, wheel: Path, tmp: Path, commands: list[str]) -> None:
     c.expect(not changed, "nothing was written into site-packages", "\n".join(changed[:20]))
 
 
+def build_wheel(out: Path) -> Path:
+    """Build the wheel of the source tree as a fresh clone would hold it, into ``out``.
+
+    The files git tracks, and the new ones it does not ignore, are copied to a
+    temporary directory first: a stale ``build/lib`` of an earlier in-tree build
+    could otherwise slip into the wheel.
+    """
+    files = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                            "--exclude-standard"], cwd=ROOT, capture_output=True,
+                           check=True).stdout.decode().split("\0")
+    with tempfile.TemporaryDirectory(prefix="tritpack-src-") as src:
+        for name in filter(None, files):
+            if (ROOT / name).is_file():
+                (Path(src) / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(ROOT / name, Path(src) / name)
+        r = run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
+                 "--disable-pip-version-check", "-w", str(out), src], cwd=src)
+        if r.returncode:
+            raise SystemExit(f"check-wheel: building the wheel failed:\n{r.stdout}{r.stderr}")
+    return next(out.glob("tritpack-*.whl"))
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="scripts/check_wheel.py", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory")
+    parser.add_argument("--build-only", metavar="DIR", type=Path,
+                        help="only build the wheel, into DIR")
     args = parser.parse_args(argv)
     commands = sorted(COMMANDS_RE.findall((ROOT / "pyproject.toml").read_text()))
+    if args.build_only:
+        print(build_wheel(args.build_only))
+        return 0
     tmp = Path(tempfile.mkdtemp(prefix="tritpack-wheel-"))
     start = time.monotonic()
     c = Checks()
     try:
-        subprocess.run([sys.executable, "-m", "pip", "wheel", "-q", "--no-deps",
-                        "--disable-pip-version-check", "-w", str(tmp / "dist"), str(ROOT)],
-                       check=True, cwd=tmp)
-        wheel = next((tmp / "dist").glob("tritpack-*.whl"))
+        wheel = build_wheel(tmp / "dist")
         print(f"wheel: {wheel.name}", flush=True)
         check_base(c, wheel, tmp, commands)
         check_all(c, wheel, tmp, commands)

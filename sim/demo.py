@@ -27,7 +27,6 @@ from tritpack.golden.weights.sources import open_source
 
 from .commands import DEMO_QUICK_SHAPE as QUICK_SHAPE
 from .commands import DEMO_SHAPE as DEFAULT_SHAPE
-from .commands import register_demo  # noqa: F401  the entry point of pyproject, until it moves
 from .runner import env_sim
 from .stream import stream_lines
 

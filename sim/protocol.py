@@ -11,8 +11,8 @@ Rules, checked at every rising clock edge on ``s_axis`` and ``m_axis``:
    clock whose previous clock had ``rst`` high.
 
 The checking runs in Verilog, in the module ``tritpack_axis_checker``
-(``hdl/tritpack_axis_checker.v``) instantiated on each port by the testbench top
-``tritpack_tb`` (``hdl/tritpack_tb.v``), whose ports are exactly the engine's, so
+(``tritpack_axis_checker.v``) instantiated on each port by the testbench top
+``tritpack_tb`` (``tritpack_tb.v``), whose ports are exactly the engine's, so
 the cocotb drivers see the same ``dut``.  Python does not sample every clock
 (docs/VERIFICATION.md says what that would cost): it wakes up only when a rule
 breaks, and then :class:`ProtocolChecker` raises :class:`ProtocolError` naming

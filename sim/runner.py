@@ -8,7 +8,7 @@
   never next to the installed code.  One build directory per caller (per
   pytest node: :func:`node_build_dir`), so ``pytest -n auto`` is safe; the
   engine's Verilog is generated into it with :func:`hw.verilog.generate_verilog`,
-  and the testbench top and protocol checker are the package's ``hdl/*.v``.
+  and the testbench top and protocol checker are the package's ``*.v`` files.
 * ``WAVES=1`` in the environment records an FST per test function
   (``<build_dir>/waves/<test>.fst``); for Icarus this is decided at build time,
   and each test function then runs in a simulation of its own.  The verdict does
@@ -49,7 +49,7 @@ __all__ = [
 
 ENGINE = "ternary_decoder"       # the generated engine ...
 TOPLEVEL = "tritpack_tb"         # ... inside the testbench top with the protocol checkers
-#: The testbench's Verilog, package data of ``tritpack.sim`` (``hdl/``).
+#: The testbench's Verilog, package data of ``tritpack.sim``.
 HDL_SOURCES = ("tritpack_axis_checker.v", "tritpack_tb.v")
 TEST_MODULE = "tritpack.sim.decoder_tests"
 #: The cocotb test of :data:`TEST_MODULE` that writes a simulation's coverage and counts.
@@ -293,7 +293,7 @@ def _runner(sim: str):
 
 
 def _hdl_sources() -> list[Path]:
-    hdl = resources.files(__package__) / "hdl"
+    hdl = resources.files(__package__)
     return [Path(str(hdl / name)) for name in HDL_SOURCES]
 
 
