@@ -13,10 +13,14 @@ import sys
 
 import numpy as np
 import pytest
-from onnx import helper, numpy_helper
-from test_onnx_support import onnx, ort_run, run_cli, toy_model
 
-from tritpack.golden.onnx.conformance import check_dir
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+from onnx import helper, numpy_helper  # noqa: E402
+from onnx_utils import ort_run, run_cli, toy_model  # noqa: E402
+
+from tritpack.golden.onnx.conformance import check_dir  # noqa: E402
 
 
 def one_line_error(capsys, *words) -> str:
@@ -59,6 +63,39 @@ def test_non_onnx_and_truncated_files(tmp_path, capsys, command, content, words)
     assert run_cli(argv) == 2
     one_line_error(capsys, str(path), *words)
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.onnx"]
+
+
+@pytest.mark.parametrize("command", ["pack", "fold", "info"])
+@pytest.mark.parametrize("kind,words", [
+    ("directory", ["is a directory", "expected an ONNX model file"]),
+    ("missing", ["no such file", "expected an ONNX model file"]),
+])
+def test_directory_or_missing_input_is_named(tmp_path, capsys, command, kind, words):
+    path = tmp_path / "in.onnx"
+    if kind == "directory":
+        path.mkdir()
+    out = tmp_path / "out.onnx"
+    argv = ["onnx", command, path] + ([] if command == "info" else ["-o", out])
+    assert run_cli(argv) == 2
+    err = one_line_error(capsys, f"ONNX model {path}:", *words)
+    assert "Errno" not in err
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("kind,words", [
+    ("missing", ["no such directory"]),
+    ("file", ["not a directory"]),
+    ("empty", ["no test_*/model.onnx case"]),
+])
+def test_conformance_check_of_a_missing_file_or_empty_directory(tmp_path, capsys, kind, words):
+    path = tmp_path / "conf"
+    if kind == "file":
+        path.write_bytes(b"x")
+    elif kind == "empty":
+        path.mkdir()
+    assert run_cli(["onnx", "conformance", "--check", path]) == 2
+    one_line_error(capsys, f"conformance directory {path}:", *words,
+                   "expected a directory written by 'tritpack onnx conformance -o'")
 
 
 def test_invalid_code_names_tensor_and_offset(tmp_path, capsys, packed):
@@ -122,7 +159,7 @@ def test_existing_output_needs_force_and_is_checked_first(tmp_path, capsys):
     assert run_cli(["onnx", "pack", src, "-o", tmp_path / "nodir" / "x.onnx"]) == 2
     one_line_error(capsys, "does not exist")
     assert run_cli(["onnx", "pack", src, "-o", src, "--force"]) == 2
-    one_line_error(capsys, "overwrite the input")
+    one_line_error(capsys, "is also the input")
     assert run_cli(["onnx", "pack", src, "-o", out, "--force"]) == 0
     assert onnx.load(out).functions
 
@@ -151,17 +188,9 @@ def test_info_lists_codec_block_sizes_and_validity(tmp_path, capsys, packed):
 
 def test_missing_onnx_extra_says_which_pip_install(tmp_path):
     code = ("import sys; sys.modules['onnx'] = None; sys.modules['onnx_ir'] = None\n"
-            "from test_onnx_support import run_cli\n"
-            f"sys.exit(run_cli(['onnx', 'info', {str(tmp_path / 'x.onnx')!r}]))\n")
-    script = tmp_path / "noextra.py"
-    script.write_text(code.replace("from test_onnx_support import run_cli", (
-        "import tritpack.cli as cli\nfrom unittest import mock\n"
-        "from tritpack.golden.onnx.commands import register_onnx\n"
-        "def run_cli(argv):\n"
-        "    p = cli.Parser(prog='tritpack'); s = p.add_subparsers(dest='command')\n"
-        "    register_onnx(s)\n"
-        "    with mock.patch.object(cli, 'build_parser', lambda: p): return cli.main(argv)")))
-    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+            "from tritpack.cli import main\n"
+            f"sys.exit(main(['onnx', 'info', {str(tmp_path / 'x.onnx')!r}]))\n")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert r.returncode == 2, r.stderr
     assert "pip install 'tritpack[onnx]'" in r.stderr and len(r.stderr.strip().splitlines()) == 1
 

@@ -14,12 +14,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from onnx import TensorProto, helper
-from test_onnx_support import onnx, ort_run, ref_run
 
-import tritpack.golden as golden
-from tritpack.golden.onnx import DOMAIN, DOMAIN_VERSION, OP_TYPE
-from tritpack.golden.onnx.function import (
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+from onnx import TensorProto, helper  # noqa: E402
+from onnx_utils import ort_run, ref_run  # noqa: E402
+
+import tritpack.golden as golden  # noqa: E402
+from tritpack.golden.onnx import DOMAIN, DOMAIN_VERSION, OP_TYPE  # noqa: E402
+from tritpack.golden.onnx.function import (  # noqa: E402
     IR_DEFAULT,
     IR_MIN,
     OPSET_DEFAULT,
@@ -30,7 +34,7 @@ from tritpack.golden.onnx.function import (
     function_name,
     make_function,
 )
-from tritpack.golden.onnx.modelio import IR_OLDEST, OPSET_OLDEST
+from tritpack.golden.onnx.modelio import IR_OLDEST, OPSET_OLDEST  # noqa: E402
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "TERNARYDECODE.md"
 TEXT = DOC.read_text(encoding="utf-8")

@@ -12,12 +12,16 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from onnx import TensorProto, helper, numpy_helper
-from test_onnx_support import onnx, ort_run, ref_run
 
-import tritpack.golden as golden
-from tritpack.golden.onnx import DOMAIN
-from tritpack.golden.onnx.function import (
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+from onnx import TensorProto, helper, numpy_helper  # noqa: E402
+from onnx_utils import ort_run, ref_run  # noqa: E402
+
+import tritpack.golden as golden  # noqa: E402
+from tritpack.golden.onnx import DOMAIN  # noqa: E402
+from tritpack.golden.onnx.function import (  # noqa: E402
     OPSET_MIN,
     decode_node,
     domain_opset,
@@ -25,7 +29,7 @@ from tritpack.golden.onnx.function import (
     lut_table,
     make_function,
 )
-from tritpack.golden.onnx.reference import codec_of_function, reference_decode
+from tritpack.golden.onnx.reference import codec_of_function, reference_decode  # noqa: E402
 
 
 def _ir_for(opset: int) -> int:

@@ -8,13 +8,18 @@ custom domain; every model written passes onnx.checker's full check.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
-from onnx import helper, numpy_helper
-from test_onnx_support import (
+
+onnx = pytest.importorskip("onnx")
+pytest.importorskip("onnxruntime")
+
+from onnx import helper, numpy_helper  # noqa: E402
+from onnx_utils import (  # noqa: E402
     bits_equal,
     constants,
-    onnx,
     ort_run,
     ref_run,
     run_cli,
@@ -22,12 +27,26 @@ from test_onnx_support import (
     toy_model,
 )
 
-import tritpack.golden as golden
-from tritpack.golden.onnx import DOMAIN
-from tritpack.golden.onnx.pack import ternary_form
-from tritpack.golden.weights.absmean import absmean_ternarize
+import tritpack.golden as golden  # noqa: E402
+from tritpack.golden.onnx import DOMAIN  # noqa: E402
+from tritpack.golden.onnx.pack import ternary_form  # noqa: E402
+from tritpack.golden.weights.absmean import absmean_ternarize  # noqa: E402
 
 TERNARY = {"w", "wr", "wi", "then_w", "else_w"}
+
+
+def test_toy_model_runs_and_holds_every_kind_of_weight():
+    model = toy_model()
+    names = set(constants(model))
+    assert {"w", "wr", "wi", "wn", "then_w", "else_w"} <= names
+    a, b = (ort_run(model, f)[0] for f in toy_feeds())
+    assert a.shape == (2, 36) and not np.array_equal(a, b)
+
+
+def test_bits_equal_tells_signed_zeros_apart():
+    assert bits_equal(np.zeros(3, np.float32), np.zeros(3, np.float32))
+    assert not bits_equal(np.zeros(3, np.float32), -np.zeros(3, np.float32))
+    assert not bits_equal(np.zeros(3, np.float32), np.zeros(3, np.float16))
 
 
 def pack_fold(tmp_path, model, *pack_args):
@@ -152,6 +171,29 @@ def test_external_data_in_external_data_out(tmp_path):
         assert bits_equal(constants(back)[name], value), name
     for feed in toy_feeds():
         assert np.array_equal(ort_run(str(packed), feed)[0], ort_run(model, feed)[0])
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "ext.onnx", "ext.onnx.data", "f.onnx", "f.onnx.data", "p.onnx", "p.onnx.data"]
+    for path, data in ((packed, "p.onnx.data"), (folded, "f.onnx.data")):
+        from tritpack.golden.onnx.modelio import external_data_files
+
+        assert external_data_files(onnx.load(path, load_external_data=False)) == {data}
+
+
+def test_external_data_write_that_fails_leaves_nothing(tmp_path, monkeypatch, capsys):
+    from tritpack.golden.onnx import modelio
+
+    src = tmp_path / "ext.onnx"
+    onnx.save(toy_model(), src, save_as_external_data=True, location="ext.onnx.data",
+              size_threshold=0)
+
+    def refuse(proto_or_path, path):
+        assert Path(proto_or_path).is_file()  # the written model, by path, before renaming
+        raise ValueError(f"{path}: refused by the test")
+
+    monkeypatch.setattr(modelio, "_check", refuse)
+    assert run_cli(["onnx", "pack", src, "-o", tmp_path / "p.onnx"]) == 2
+    assert "refused by the test" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ext.onnx", "ext.onnx.data"]
 
 
 def test_ternary_form_exactness():

@@ -13,6 +13,8 @@ import argparse
 import os
 import sys
 
+from ..commands import add_block_option, add_codec_option, add_force_option
+
 __all__ = ["register_onnx"]
 
 _FMT = argparse.RawDescriptionHelpFormatter
@@ -39,7 +41,7 @@ def register_onnx(subparsers) -> None:
 def _add_output(p, what: str) -> None:
     p.add_argument("-o", "--output", required=True, metavar="OUT.onnx",
                    help=f"{what} (written atomically; checked before any work)")
-    p.add_argument("--force", action="store_true", help="replace OUT if it exists")
+    add_force_option(p)
 
 
 def _register_pack(sub) -> None:
@@ -58,10 +60,8 @@ def _register_pack(sub) -> None:
     )
     p.add_argument("input", metavar="IN.onnx")
     _add_output(p, "packed model")
-    p.add_argument("--codec", default="standard", metavar="standard|tq1|FILE",
-                   help="codec: standard (default), tq1, or a custom LUT file (.json or hex)")
-    p.add_argument("--block", type=int, default=320, choices=(320, 640),
-                   help="trits per block: 320 (64 bytes; default) or 640")
+    add_codec_option(p)
+    add_block_option(p)
     p.add_argument("--tensors", action="append", metavar="GLOB",
                    help="pack exactly the constants whose names match GLOB (repeatable)")
     p.add_argument("--ternarize", action="store_true",
@@ -173,17 +173,12 @@ def _file_bytes(path) -> int:
     """The model file's size plus that of the external data files beside it that it names."""
     import onnx
 
-    total = os.path.getsize(path)
+    from .modelio import external_data_files
+
     proto = onnx.load(path, load_external_data=False)
-    locations = set()
-    for t in onnx.external_data_helper._get_all_tensors(proto):
-        if t.data_location == onnx.TensorProto.EXTERNAL:
-            for kv in t.external_data:
-                if kv.key == "location":
-                    locations.add(kv.value)
     base = os.path.dirname(os.path.abspath(path))
-    return total + sum(os.path.getsize(os.path.join(base, loc)) for loc in locations
-                       if os.path.isfile(os.path.join(base, loc)))
+    files = [os.path.join(base, loc) for loc in external_data_files(proto)]
+    return os.path.getsize(path) + sum(os.path.getsize(f) for f in files if os.path.isfile(f))
 
 
 def run_fold(args) -> int:

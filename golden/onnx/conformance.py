@@ -210,13 +210,18 @@ def check_dir(directory, progress=None) -> tuple[list[str], int]:
     Raises
     ------
     OSError
-        When ``directory`` holds no test case.
+        When ``directory`` is missing, is not a directory or holds no test case.
     """
     d = Path(directory)
-    tests = sorted(p for p in d.glob("test_*") if (p / "model.onnx").is_file()) \
-        if d.is_dir() else []
+    what, expected = f"conformance directory {d}", \
+        "expected a directory written by 'tritpack onnx conformance -o'"
+    if not d.exists():
+        raise FileNotFoundError(f"{what}: no such directory; {expected}")
+    if not d.is_dir():
+        raise NotADirectoryError(f"{what}: not a directory; {expected}")
+    tests = sorted(p for p in d.glob("test_*") if (p / "model.onnx").is_file())
     if not tests:
-        raise FileNotFoundError(f"{d}: no test_*/model.onnx case (not a conformance directory)")
+        raise FileNotFoundError(f"{what}: no test_*/model.onnx case; {expected}")
     failures, count = _verify_manifest(d), 0
     for test in tests:
         for data_set in sorted(test.glob("test_data_set_*")):

@@ -1,32 +1,34 @@
 """Reading, version checks and atomic writing of ONNX models for the ``tritpack onnx`` tools.
 
 Every error is one line naming the file and what was expected.  Models are
-written to a temporary file beside the output and renamed (the project's
-:func:`~tritpack.golden.fileio.atomic_output`), after the output path was
-checked and before anything else: a failed command leaves no file.
+written through :func:`~tritpack.golden.fileio.atomic_path` (a temporary file
+beside the output, renamed on success), after the output path was checked
+and before anything else: a failed command leaves no file.
 """
 
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import onnx
 import onnx_ir as ir
 from google.protobuf.message import DecodeError
+from onnx.external_data_helper import uses_external_data
 
 from .. import fileio
-from ..fileio import atomic_output
+from ..fileio import atomic_output, atomic_path
 from .function import IR_MIN, OPSET_MIN
 
-__all__ = ["OPSET_OLDEST", "IR_OLDEST", "check_output", "load_proto", "to_ir", "std_opset",
-           "prepare_for_functions", "save_model", "has_external_data"]
+__all__ = ["OPSET_OLDEST", "IR_OLDEST", "check_output", "check_input", "load_proto", "to_ir",
+           "std_opset", "prepare_for_functions", "save_model", "has_external_data",
+           "external_data_files", "iter_tensors"]
 
 OPSET_OLDEST = 11  # the oldest standard opset the tools read (real exported models)
 IR_OLDEST = 7
 _TWO_GB = 2**31
+_WHAT = "ONNX model"
 
 
 def check_output(path: str | os.PathLike, force: bool, *inputs) -> Path:
@@ -38,11 +40,36 @@ def check_output(path: str | os.PathLike, force: bool, *inputs) -> Path:
         When ``path`` exists (without ``force``), is a directory, does not end
         in ``.onnx``, is one of ``inputs``, or its directory does not exist.
     """
-    out = Path(path)
-    for src in inputs:
-        if out.exists() and Path(src).exists() and os.path.samefile(src, out):
-            raise OSError(f"ONNX model {out}: the output would overwrite the input")
-    return fileio.check_output(out, force=force, suffixes=(".onnx",), what="ONNX model")
+    return fileio.check_output(path, force=force, suffixes=(".onnx",), what=_WHAT,
+                               inputs=inputs)
+
+
+def check_input(path: str | os.PathLike) -> Path:
+    """Refuse a missing, unreadable, empty or non-regular input model file.
+
+    Raises
+    ------
+    OSError
+        Naming the path, what it is and that an ONNX model file was expected.
+    """
+    path = Path(path)
+    expected = "expected an ONNX model file"
+    if path.is_dir():
+        raise OSError(f"{_WHAT} {path}: is a directory; {expected}")
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise OSError(f"{_WHAT} {path}: no such file; {expected}") from None
+    except OSError as exc:
+        raise OSError(f"{_WHAT} {path}: cannot read ({exc.strerror or exc}); {expected}") \
+            from None
+    if not path.is_file():
+        raise OSError(f"{_WHAT} {path}: not a regular file; {expected}")
+    if size == 0:
+        raise OSError(f"{_WHAT} {path}: empty file (0 bytes); {expected}")
+    if not os.access(path, os.R_OK):
+        raise OSError(f"{_WHAT} {path}: not readable (permission denied); {expected}")
+    return path
 
 
 def load_proto(path: str | os.PathLike, load_external: bool = False) -> onnx.ModelProto:
@@ -54,13 +81,9 @@ def load_proto(path: str | os.PathLike, load_external: bool = False) -> onnx.Mod
         For a file that is not an ONNX model (or is truncated), an IR version
         below 7 or a standard opset outside 11 .. onnx's newest.
     OSError
-        When the file cannot be read.
+        For a missing, empty or unreadable file or a directory (:func:`check_input`).
     """
-    path = Path(path)
-    with open(path, "rb") as f:  # OSError with the path for a missing file
-        head = f.read(1)
-    if not head:
-        raise ValueError(f"{path}: empty file; expected an ONNX model")
+    path = check_input(path)
     try:
         proto = onnx.load(path, load_external_data=load_external)
     except (DecodeError, RuntimeError, ValueError) as exc:
@@ -135,10 +158,51 @@ def to_ir(proto: onnx.ModelProto, path) -> ir.Model:
     return model
 
 
+def iter_tensors(proto: onnx.ModelProto) -> Iterator[onnx.TensorProto]:
+    """Every tensor of a model: initializers (dense and sparse) and tensor attributes
+    of every node, in the main graph, its subgraphs and the model's functions."""
+
+    def of_attribute(a: onnx.AttributeProto):
+        if a.HasField("t"):
+            yield a.t
+        yield from a.tensors
+        if a.HasField("sparse_tensor"):
+            yield a.sparse_tensor.values
+            yield a.sparse_tensor.indices
+        for s in a.sparse_tensors:
+            yield s.values
+            yield s.indices
+        if a.HasField("g"):
+            yield from of_graph(a.g)
+        for g in a.graphs:
+            yield from of_graph(g)
+
+    def of_nodes(nodes):
+        for node in nodes:
+            for a in node.attribute:
+                yield from of_attribute(a)
+
+    def of_graph(g: onnx.GraphProto):
+        yield from g.initializer
+        for s in g.sparse_initializer:
+            yield s.values
+            yield s.indices
+        yield from of_nodes(g.node)
+
+    yield from of_graph(proto.graph)
+    for f in proto.functions:
+        yield from of_nodes(f.node)
+
+
 def has_external_data(proto: onnx.ModelProto) -> bool:
     """Whether any tensor of the model lives in external data."""
-    return any(t.data_location == onnx.TensorProto.EXTERNAL
-               for t in onnx.external_data_helper._get_all_tensors(proto))
+    return any(uses_external_data(t) for t in iter_tensors(proto))
+
+
+def external_data_files(proto: onnx.ModelProto) -> set[str]:
+    """The ``location`` of every external data file the model names (relative paths)."""
+    return {kv.value for t in iter_tensors(proto) if uses_external_data(t)
+            for kv in t.external_data if kv.key == "location"}
 
 
 def save_model(model: ir.Model, path, external: bool = False, check: bool = True) -> int:
@@ -177,15 +241,23 @@ def _check(proto_or_path, path) -> None:
 
 
 def _save_external(model: ir.Model, path: Path, check: bool) -> int:
-    data_name = path.name + ".data"
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent))
-    try:
-        ir.save(model, tmp / path.name, external_data=data_name)
-        if check:
-            _check(str(tmp / path.name), path)
-        os.replace(tmp / data_name, path.parent / data_name)
-        os.replace(tmp / path.name, path)
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-    return path.stat().st_size + (path.parent / data_name).stat().st_size
+    """Write the tensors to ``<name>.data`` and the model to ``path``, each atomically.
 
+    Both are written under temporary names (the model's tensors first point to
+    the temporary data file, which is what the checker reads), the model is
+    then pointed at the final data file name, and the data file is renamed
+    before the model file.
+    """
+    data_path = path.parent / (path.name + ".data")
+    with atomic_path(path) as tmp_model, atomic_path(data_path) as tmp_data:
+        ir.save(model, tmp_model, external_data=tmp_data.name)
+        if check:
+            _check(str(tmp_model), path)
+        proto = onnx.load(tmp_model, load_external_data=False)
+        for t in iter_tensors(proto):
+            for kv in t.external_data:
+                if kv.key == "location" and kv.value == tmp_data.name:
+                    kv.value = data_path.name
+        with open(tmp_model, "wb") as f:
+            f.write(proto.SerializeToString())
+    return path.stat().st_size + data_path.stat().st_size
