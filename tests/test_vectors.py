@@ -227,13 +227,17 @@ def test_failure_mid_stream_leaves_nothing(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("argv,message", [
     (["--lines", "4", "--lanes", "3"], "argument --lanes: invalid choice: 3"),
-    (["--lines", "0"], "lines must be a positive integer"),
-    (["--lines", "4", "--invalid-rate", "1.5"], "invalid rate must be a number in [0, 1]"),
-    (["--lines", "4", "--invalid-rate", "-0.1"], "invalid rate must be"),
-    (["--lines", "4", "--invalid-rate", "nan"], "invalid rate must be"),
+    (["--lines", "0"], "--lines must be a positive integer, not 0"),
+    (["--lines", "-3"], "--lines must be a positive integer, not -3"),
+    (["--lines", "4", "--invalid-rate", "1.5"], "--invalid-rate must be a number in [0, 1]"),
+    (["--lines", "4", "--invalid-rate", "2"], "--invalid-rate must be a number in [0, 1], not 2.0"),
+    (["--lines", "4", "--invalid-rate", "-0.1"], "--invalid-rate must be"),
+    (["--lines", "4", "--invalid-rate", "nan"], "--invalid-rate must be"),
     (["--lines", "1", "--invalid-rate", "0.001"], "gives no invalid code"),
     (["--lines", "4", "--codec", "foo"], "unknown codec"),
-    (["--lines", "4", "--seed", "-1"], "seed must be an integer"),
+    (["--lines", "4", "--seed", "-1"], "--seed must be an integer in 0..4294967295, not -1"),
+    (["--lines", "4", "--lut", "lut.hex"], "unrecognized argument --lut"),
+    (["--lines", "4", "lut.hex"], "unrecognized argument lut.hex"),
     (["--lines", "4", "--lanes", "x"], "invalid int value"),
     (["--seed", "3"], "--lines N is required"),
     (["--lines", "4", "--input", "{tiny}", "--invalid-rate", "0.001"], "input file tiny.txt"),
@@ -285,8 +289,53 @@ def _status(argv) -> int:
 
 
 def test_verify_with_generate_options_is_refused(tmp_path, capsys):
-    assert main(["vectors", "--lines", "3", "verify", str(tmp_path)]) == 2
-    assert "takes no generate options (--lines)" in capsys.readouterr().err
+    assert _status(["vectors", "--lines", "3", "verify", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert "takes no generate options (--lines)" in err and len(err.splitlines()) == 1, err
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "tritpack vectors verify: error: the following arguments are required: DIR"),
+    (["a", "b"], "tritpack vectors verify: error: unrecognized arguments: b"),
+    (["a", "--lines", "3"], "tritpack vectors verify: error: unrecognized arguments: --lines"),
+])
+def test_verify_usage_errors_are_one_line(capsys, argv, message):
+    assert _status(["vectors", "verify", *argv]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(message) and len(err.splitlines()) == 1, err
+
+
+def test_verify_of_a_directory_without_manifest(tmp_path, capsys):
+    (tmp_path / "d").mkdir()
+    assert _status(["vectors", "verify", str(tmp_path / "d")]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'd'}: not a vectors directory (no manifest.json)" in err
+    assert len(err.splitlines()) == 1, err
+    assert _status(["vectors", "verify", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'nope'}: no such directory" in err and len(err.splitlines()) == 1
+
+
+def test_output_checked_once(tmp_path, monkeypatch):
+    # the output directory and the disk space are checked in one place (write_directory)
+    import importlib
+
+    import tritpack.hw.vectors.commands as vcmd
+
+    build = importlib.import_module("tritpack.golden.vectors.build")
+    calls = []
+
+    def counted(name, f):
+        return lambda *a, **k: calls.append(name) or f(*a, **k)
+
+    dir_check = counted("dir", build.check_output_dir)
+    space_check = counted("space", build.check_space)
+    for module in (build, vcmd):
+        monkeypatch.setattr(module, "check_output_dir", dir_check, raising=False)
+    for module in (build, vectors):
+        monkeypatch.setattr(module, "check_space", space_check)
+    assert main(["vectors", "--lines", "2", "--lanes", "8", "-o", str(tmp_path / "v")]) == 0
+    assert sorted(calls) == ["dir", "space"]
 
 
 # --------------------------------------------------------------- streaming, inputs, policy
@@ -421,3 +470,16 @@ def test_verify_streams_rows_and_names_a_bad_row(tmp_path):
         " ".join(problems)
     (out / "input_flags.hex").write_text("1\n" * 3)
     assert "input_flags.hex: 3 rows, expected 20" in vectors.verify(out)
+
+
+@pytest.mark.parametrize("names", [
+    {"module_name": "tb_ternary_decoder_bench"}, {"tb_name": "tb_ternary_decoder_bench"},
+    {"module_name": "same", "tb_name": "same"},
+])
+def test_testbench_module_names_must_differ(names):
+    from tritpack.hw.vectors import testbench
+
+    with open(testbench.files("tritpack.hw.vectors") / testbench.BENCH_FILE) as f:
+        assert "module tb_ternary_decoder_bench" in f.read()
+    with pytest.raises(ValueError, match="must differ"):
+        testbench.testbench_files(8, 2, 16, 1, **names)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -183,10 +183,14 @@ class Written:
 
 
 def write_directory(out, spec: VectorSpec, *, input_lines: np.ndarray | None = None,
-                    input_info: dict | None = None, extra_files: dict | None = None,
+                    input_info: dict | None = None, extra_files: dict | Callable | None = None,
                     extra_params: dict | None = None, force: bool = False,
                     chunk_lines: int = CHUNK_LINES) -> Written:
     """Write a vectors directory: data files (streamed), ``extra_files`` and the manifest.
+
+    ``extra_files`` maps file names to their bytes, or is a function of the
+    resolved spec returning that map, called once ``out`` is checked (so that
+    slow content, such as the engine's Verilog, is made only for a valid output).
 
     ``out`` follows :func:`golden.fileio.check_output_dir` (a non-empty one is
     replaced only with ``force`` and only if it is a previous vectors
@@ -204,6 +208,8 @@ def write_directory(out, spec: VectorSpec, *, input_lines: np.ndarray | None = N
     name = (input_info or {}).get("name", "input")
     spec = resolve(spec, input_lines, name)
     out = check_output_dir(out, force=force, marker=MANIFEST, what="vectors directory")
+    if callable(extra_files):
+        extra_files = extra_files(spec)
     check_space(out, spec, extra_files)
     check_memory(min(chunk_lines, spec.lines) * LINE_BYTES * _BYTES_PER_BYTE,
                  f"vectors of {spec.lanes} lanes")

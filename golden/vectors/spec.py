@@ -80,19 +80,31 @@ class VectorSpec:
         return VectorSpec(lines, self.seed, self.lanes, self.codec, self.invalid_rate,
                           self.distribution)
 
-    def check(self, from_file: bool = False) -> None:
-        """Raise ValueError (one line) for an impossible parameter."""
+    def check(self, from_file: bool = False, names: dict[str, str] | None = None) -> None:
+        """Raise ValueError (one line) for an impossible parameter.
+
+        Parameters
+        ----------
+        from_file : bool
+            Whether the lines come from an input file (``lines`` may then be None).
+        names : dict of str to str, optional
+            What to call each member in the message (``{"seed": "--seed"}`` on the
+            command line); by default its name (``invalid_rate`` as "invalid rate").
+        """
+        names = names or {}
+        lanes, lines, seed, rate_name = (names.get(k, k.replace("_", " ")) for k in
+                                         ("lanes", "lines", "seed", "invalid_rate"))
         if isinstance(self.lanes, bool) or self.lanes not in LANES:
             raise ValueError(
-                f"lanes must be one of {', '.join(map(str, LANES))}, not {self.lanes!r}"
+                f"{lanes} must be one of {', '.join(map(str, LANES))}, not {self.lanes!r}"
             )
         if self.lines is None:
             if not from_file:
                 raise ValueError("the number of lines is required without an input file")
         elif not isinstance(self.lines, int) or isinstance(self.lines, bool) or self.lines < 1:
-            raise ValueError(f"lines must be a positive integer, not {self.lines!r}")
+            raise ValueError(f"{lines} must be a positive integer, not {self.lines!r}")
         if not isinstance(self.seed, int) or not 0 <= self.seed <= MAX_SEED:
-            raise ValueError(f"seed must be an integer in 0..{MAX_SEED}, not {self.seed!r}")
+            raise ValueError(f"{seed} must be an integer in 0..{MAX_SEED}, not {self.seed!r}")
         if not isinstance(self.codec, Lut) and self.codec not in CODEC_NAMES:
             raise ValueError(
                 f"unknown codec {self.codec!r}; expected one of {', '.join(CODEC_NAMES)} "
@@ -100,7 +112,7 @@ class VectorSpec:
             )
         rate = self.invalid_rate
         if not isinstance(rate, (int, float)) or not (math.isfinite(rate) and 0 <= rate <= 1):
-            raise ValueError(f"invalid rate must be a number in [0, 1], not {rate!r}")
+            raise ValueError(f"{rate_name} must be a number in [0, 1], not {rate!r}")
         if self.distribution not in DISTRIBUTIONS:
             raise ValueError(
                 f"distribution must be one of {', '.join(DISTRIBUTIONS)}, "

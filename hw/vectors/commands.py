@@ -16,12 +16,11 @@ when it finds a problem.
 
 from __future__ import annotations
 
-import argparse
 import sys
+from pathlib import Path
 
-from tritpack.cli import CliError
+from tritpack.cli import CliError, Parser
 from tritpack.golden import CODEC_NAMES, vectors
-from tritpack.golden.fileio import check_output_dir
 
 from ..options import add_engine_options, engine_options
 
@@ -32,19 +31,14 @@ _GENERATE_OPTIONS = ("lines", "seed", "lanes", "codec", "invalid_rate", "input",
                      "distribution", "registered", "impl", "pipelined", "force")
 
 
-def _one_line_errors(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    # argparse prints the whole usage before its error; the project promises one line.
-    def error(message):
-        print(f"{parser.prog}: error: {message}", file=sys.stderr)
-        sys.exit(2)
-
-    parser.error = error
-    return parser
+#: Command-line names of the :class:`~tritpack.golden.vectors.VectorSpec` members.
+_OPTION_NAMES = {"lines": "--lines", "seed": "--seed", "lanes": "--lanes",
+                 "invalid_rate": "--invalid-rate"}
 
 
 def register_vectors(subparsers) -> None:
     """Add ``tritpack vectors`` (and its ``verify`` form) to ``subparsers``."""
-    p = _one_line_errors(subparsers.add_parser(
+    p = subparsers.add_parser(
         "vectors",
         help="golden vectors and a self-checking Verilog testbench for hardware teams",
         usage="tritpack vectors --lines N [--seed S] [--lanes L] [--codec C] [--registered] "
@@ -52,7 +46,7 @@ def register_vectors(subparsers) -> None:
         "-o DIR [--force]\n       tritpack vectors verify DIR",
         description="Write golden vectors, the engine and a plain Verilog-2005 "
         "self-checking testbench to DIR; `tritpack vectors verify DIR` re-checks one.",
-    ))
+    )
     p.add_argument("--lines", type=int, metavar="N", help="number of 64-byte input lines "
                    "(with --input: default all of the file)")
     p.add_argument("--seed", type=int, metavar="S", help="seed of the data and of the "
@@ -70,20 +64,36 @@ def register_vectors(subparsers) -> None:
     p.add_argument("-o", "--out", metavar="DIR", help="output directory (its parent must exist)")
     p.add_argument("--force", action="store_true",
                    help="replace DIR if it is a previous vectors directory")
-    p.set_defaults(func=run, vectors_defaults={o: p.get_default(o) for o in _GENERATE_OPTIONS})
-    sub = p.add_subparsers(dest="vectors_command", metavar="verify")
-    v = _one_line_errors(sub.add_parser(
-        "verify", help="re-check the hashes and consistency of a vectors directory"))
+    p.set_defaults(func=run, vectors_command=None)
+    # `verify` is a subcommand only as the first word: an optional subparser would take any
+    # stray word (`--lut lut.hex`) for a mistyped subcommand name.
+    v = Parser(prog="tritpack vectors verify", description="Re-check the hashes and the "
+               "consistency of a vectors directory; exit status 1 when a problem is found.")
     v.add_argument("dir", metavar="DIR")
+    generate_parse = p.parse_known_args
+
+    def parse_known_args(args=None, namespace=None):
+        args = list(sys.argv[1:] if args is None else args)
+        if args[:1] == ["verify"]:
+            ns = v.parse_args(args[1:], namespace)
+            ns.func, ns.vectors_command = run, "verify"
+            return ns, []
+        ns, extra = generate_parse(args, namespace)
+        if extra[:1] == ["verify"]:
+            given = [f"--{o.replace('_', '-')}" for o in _GENERATE_OPTIONS
+                     if getattr(ns, o) != p.get_default(o)]
+            p.error(f"`vectors verify DIR` takes no generate options ({', '.join(given)})")
+        if extra:
+            more = f" (and {' '.join(extra[1:])})" if extra[1:] else ""
+            p.error(f"unrecognized argument {extra[0]}{more}")
+        return ns, extra
+
+    p.parse_known_args = parse_known_args
 
 
 def run(args) -> int:
     """Run either form of ``tritpack vectors``; return the exit status."""
-    if getattr(args, "vectors_command", None) == "verify":
-        given = [f"--{o.replace('_', '-')}" for o, default in args.vectors_defaults.items()
-                 if getattr(args, o, None) != default]
-        if given:
-            raise CliError(f"`vectors verify DIR` takes no generate options ({', '.join(given)})")
+    if args.vectors_command == "verify":
         return _verify(args.dir)
     if args.out is None:
         raise CliError("the output directory is required: -o DIR")
@@ -116,8 +126,6 @@ def generate(args) -> vectors.Written:
     from ..verilog import generate_verilog
     from .testbench import IDLE_PERCENT, STALL_PERCENT, TB_NAME, testbench_files
 
-    out = check_output_dir(args.out, force=args.force, marker=vectors.MANIFEST,
-                           what="vectors directory")
     engine = engine_options(args)
     lut = engine["codec"]
     spec = vectors.VectorSpec(
@@ -129,21 +137,22 @@ def generate(args) -> vectors.Written:
         distribution=args.distribution or "uniform",
     )
     lines = info = None
-    spec.check(from_file=args.input is not None)
+    spec.check(from_file=args.input is not None, names=_OPTION_NAMES)
     if args.input is not None:
         lines = load_packed_lines(args.input, codec=lut, what="--input")
         info = {**input_info(args.input), "lines": int(lines.shape[0])}
-    spec = vectors.resolve(spec, lines, (info or {}).get("name", "input"))
-    vectors.check_space(out, spec)
 
-    text = generate_verilog(module_name="ternary_decoder", **engine)
-    transfers = spec.lines * spec.transfers_per_line
-    header = (f"Generated by tritpack {vectors.tool_version()} `tritpack vectors`: "
-              f"lanes={spec.lanes} codec={spec.codec_name} lines={spec.lines} "
-              f"seed={spec.seed}.")
-    tb = testbench_files(spec.lanes, spec.lines, transfers, spec.seed, header=header)
-    extra_files = {ENGINE_FILE: text.encode("utf-8"),
-                   **{name: body.encode("ascii") for name, body in tb.items()}}
+    def extra_files(spec: vectors.VectorSpec) -> dict[str, bytes]:
+        # the slow part: run by write_directory once the output and the disk are checked
+        text = generate_verilog(module_name="ternary_decoder", **engine)
+        transfers = spec.lines * spec.transfers_per_line
+        header = (f"Generated by tritpack {vectors.tool_version()} `tritpack vectors`: "
+                  f"lanes={spec.lanes} codec={spec.codec_name} lines={spec.lines} "
+                  f"seed={spec.seed}.")
+        tb = testbench_files(spec.lanes, spec.lines, transfers, spec.seed, header=header)
+        return {ENGINE_FILE: text.encode("utf-8"),
+                **{name: body.encode("ascii") for name, body in tb.items()}}
+
     extra_params = {
         "registered": engine["registered"], "impl": engine["impl"],
         "pipelined": engine["pipelined"], "module_name": "ternary_decoder",
@@ -152,12 +161,18 @@ def generate(args) -> vectors.Written:
     }
     if spec.custom_codec:
         extra_params["codec_file"] = input_info(args.codec)
-    return vectors.write_directory(out, spec, input_lines=lines, input_info=info,
+    return vectors.write_directory(args.out, spec, input_lines=lines, input_info=info,
                                    extra_files=extra_files, extra_params=extra_params,
                                    force=args.force)
 
 
 def _verify(directory) -> int:
+    d = Path(directory)
+    if not d.is_dir():
+        raise CliError(f"{d}: {'not a directory' if d.exists() else 'no such directory'}; "
+                       "expected a vectors directory")
+    if not (d / vectors.MANIFEST).is_file():
+        raise CliError(f"{d}: not a vectors directory (no {vectors.MANIFEST})")
     problems = vectors.verify(directory)
     for problem in problems:
         print(f"{directory}: {problem}", file=sys.stderr)

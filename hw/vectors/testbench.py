@@ -21,13 +21,14 @@ from tritpack.golden.vectors import MAX_SEED
 from ..verilog import check_module_name
 
 __all__ = [
-    "BENCH_FILE", "IDLE_PERCENT", "STALL_PERCENT", "TB_NAME", "bench_text",
+    "BENCH_FILE", "BENCH_MODULE", "IDLE_PERCENT", "STALL_PERCENT", "TB_NAME", "bench_text",
     "generate_testbench", "testbench_files",
 ]
 
 TB_NAME = "tb_ternary_decoder"
-#: The bench shipped with the package; its module is ``tb_ternary_decoder_bench``.
+#: The bench shipped with the package, and the module it defines.
 BENCH_FILE = "tb_ternary_decoder_bench.v"
+BENCH_MODULE = BENCH_FILE.removesuffix(".v")
 IDLE_PERCENT = 25
 STALL_PERCENT = 25
 
@@ -56,7 +57,7 @@ def _top(tb_name: str, module_name: str, params: dict, comments: str) -> str:
         f"  wire [511:0] s_axis_tdata;\n"
         f"  wire [{ROW_BITS * params['LANES'] - 1}:0] m_axis_tdata;\n\n"
         f"  {module_name} dut (\n{connect}\n  );\n\n"
-        f"  tb_ternary_decoder_bench #(\n{values}\n  ) bench (\n{connect}\n  );\n"
+        f"  {BENCH_MODULE} #(\n{values}\n  ) bench (\n{connect}\n  );\n"
         f"endmodule\n"
     )
 
@@ -100,8 +101,9 @@ def testbench_files(lanes: int, lines: int, transfers: int, seed: int,
             raise ValueError(f"{what} percentage must be in 0..99, not {pct!r}")
     for name in (module_name, tb_name):
         check_module_name(name)
-    if tb_name == "tb_ternary_decoder_bench" or module_name == tb_name:
-        raise ValueError(f"testbench name {tb_name!r} collides with another module")
+    if BENCH_MODULE in (tb_name, module_name) or module_name == tb_name:
+        raise ValueError(f"module names {module_name!r} (engine), {tb_name!r} (testbench) and "
+                         f"{BENCH_MODULE!r} (bench) must differ")
     comments = "".join(f"// {line}\n".replace("// \n", "//\n") for line in header.splitlines())
     params = {"LANES": lanes, "LINES": lines, "TRANSFERS": transfers, "SEED": seed,
               "IDLE_PERCENT": idle_percent, "STALL_PERCENT": stall_percent,
