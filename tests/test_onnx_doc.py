@@ -145,3 +145,17 @@ def test_example(ex):
     if lut.valid[data].all():  # golden packs the same bytes
         trits = np.array(want, np.int8).reshape(shape)
         assert golden.pack(trits, lut).data.tolist() == data.tolist()
+
+
+def test_every_command_line_of_the_doc_parses():
+    """Each ``tritpack ...`` line of the sh blocks is a command the installed CLI accepts."""
+    import shlex
+
+    from tritpack.cli import build_parser
+
+    lines = [line for block in re.findall(r"```sh\n(.*?)```", TEXT, flags=re.S)
+             for line in block.splitlines() if line.startswith("tritpack ")]
+    assert len(lines) >= 5
+    for line in lines:
+        args = build_parser().parse_args(shlex.split(line)[1:])
+        assert callable(args.func), line

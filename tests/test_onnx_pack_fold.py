@@ -124,9 +124,11 @@ def test_tensors_glob_naming_a_non_ternary_weight_is_an_error(tmp_path, capsys):
     assert run_cli(["onnx", "pack", src, "-o", out, "--tensors", "wn"]) == 2
     err = capsys.readouterr().err
     assert "'wn'" in err and "not ternary" in err and len(err.strip().splitlines()) == 1
+    assert f"{src}: tensor 'wn'" in err  # the file is named
     assert not out.exists()
     assert run_cli(["onnx", "pack", src, "-o", out, "--tensors", "nothing*"]) == 2
-    assert "matches no constant" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert f"{src}: --tensors 'nothing*' matches no constant" in err
 
 
 def test_ternarize_equals_absmean_replacement(tmp_path, capsys):

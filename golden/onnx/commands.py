@@ -136,7 +136,10 @@ def run_pack(args) -> int:
     proto, notes = modelio.prepare_for_functions(proto, args.input)
     model = modelio.to_ir(proto, args.input)
     _check_packed(model, args.input)
-    result = pack_model(model, lut, args.block, args.tensors, args.ternarize)
+    try:
+        result = pack_model(model, lut, args.block, args.tensors, args.ternarize)
+    except ValueError as exc:  # names the tensor or option; say which file too
+        raise ValueError(f"{args.input}: {exc}") from None
     if not result.sizes:
         raise ValueError(f"{args.input}: no ternary weight found (nothing written); "
                          "use --ternarize to ternarize float weights, or --tensors")
