@@ -22,13 +22,16 @@ import numpy as np
 from .blocks import BLOCK_SIZES, PackedTensor, check_block, pack, unpack
 from .codec import InvalidCodeError, decode
 from .fileio import atomic_output, check_output, write_output
-from .inputs import check_memory, load_packed, load_trits
+from .inputs import (
+    check_input_file, check_memory, load_container_tensor, load_packed, load_trits, parse_spec,
+)
 from .lut import CODEC_NAMES, TRITS_PER_BYTE, Lut, get_lut
 from .lut_io import EXPORT_FORMATS, export_lut, resolve_codec
+from .units import plural
 
 __all__ = [
-    "add_block_option", "add_codec_option", "add_force_option", "register_bench",
-    "register_decode", "register_encode", "register_lut",
+    "add_block_option", "add_codec_option", "add_force_option", "codec_inputs", "register_bench",
+    "register_decode", "register_encode", "register_lut", "resolve_codec_option",
 ]
 
 _FMT = argparse.RawDescriptionHelpFormatter
@@ -36,16 +39,46 @@ _CODEC_HELP = "codec: standard (default), tq1, or a custom LUT file (.json or he
 _BLOCK_HELP = "trits per block: 320 (64 bytes, one cache line; default) or 640 (128 bytes)"
 
 
-def add_codec_option(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--codec", default="standard", metavar="standard|tq1|FILE", help=_CODEC_HELP)
+def add_codec_option(p: argparse.ArgumentParser, files: bool = True) -> None:
+    """``--codec``: a built-in codec or (``files``) a custom LUT file."""
+    if files:
+        p.add_argument("--codec", default="standard", metavar="standard|tq1|FILE",
+                       help=_CODEC_HELP)
+    else:
+        p.add_argument("--codec", default="standard", choices=CODEC_NAMES,
+                       help="codec: " + ", ".join(CODEC_NAMES) + " (default standard)")
 
 
 def add_block_option(p: argparse.ArgumentParser) -> None:
+    """``--block``: trits per block, 320 (default) or 640."""
     p.add_argument("--block", type=int, default=320, choices=BLOCK_SIZES, help=_BLOCK_HELP)
 
 
 def add_force_option(p: argparse.ArgumentParser) -> None:
+    """``--force``: replace an existing output."""
     p.add_argument("--force", action="store_true", help="replace an existing output file")
+
+
+def resolve_codec_option(spec: str, option: str = "--codec") -> Lut:
+    """The codec of a ``--codec`` value: a built-in name or a LUT file.
+
+    Raises
+    ------
+    ValueError
+        For a path that is a directory, missing or empty (``--codec DIR: is a
+        directory``), a bad LUT file, or a name that is neither.
+    """
+    if spec not in CODEC_NAMES:
+        path = os.fspath(spec)
+        if os.path.exists(path) or os.sep in path or os.path.splitext(path)[1]:
+            check_input_file(path, option, "a LUT file (.json or .hex) or one of "
+                             + ", ".join(CODEC_NAMES))
+    return resolve_codec(spec)
+
+
+def codec_inputs(spec: str) -> tuple:
+    """The input files a ``--codec`` value names (for ``check_output(inputs=...)``)."""
+    return () if spec in CODEC_NAMES else (spec,)
 
 
 def _note(msg: str) -> None:
@@ -96,10 +129,11 @@ def _check_lut_suffix(path, fmt: str) -> None:
 
 def run_lut(args) -> int:
     """Write the export of ``--codec`` in ``--format``."""
-    out = check_output(args.output, force=args.force, stdout_ok=True, what="LUT file")
+    out = check_output(args.output, force=args.force, stdout_ok=True, what="LUT file",
+                       inputs=codec_inputs(args.codec))
     if out is not None:
         _check_lut_suffix(out, args.format)
-    lut = resolve_codec(args.codec)
+    lut = resolve_codec_option(args.codec)
     write_output(out, export_lut(lut, args.format))
     return 0
 
@@ -117,7 +151,7 @@ def _check_encode_output(args) -> None:
     fmt = _out_format(args)
     suffixes = (".npy",) if fmt == "npy" else None
     out = check_output(args.output, force=args.force, suffixes=suffixes, what="packed output",
-                       inputs=(args.input,))
+                       inputs=(args.input, *codec_inputs(args.codec)))
     if fmt == "raw" and out.suffix.lower() == ".npy":
         raise OSError(f"packed output {out}: --format raw writes raw bytes, not a .npy file; "
                       "use another suffix (.bin) or --format npy")
@@ -153,7 +187,7 @@ def register_encode(subparsers) -> None:
 def run_encode(args) -> int:
     """Pack the input tensor into blocks and write the bytes atomically."""
     _check_encode_output(args)
-    lut = resolve_codec(args.codec)
+    lut = resolve_codec_option(args.codec)
     trits = load_trits(args.input, what="input")
     packed = pack(trits, lut, args.block)
     fmt = _out_format(args)
@@ -167,9 +201,10 @@ def run_encode(args) -> int:
                "--codec", shlex.quote(args.codec), "--block", str(packed.block),
                "-o", "OUT.npy"]
     _note(
-        f"{packed.num_trits} trits (shape {packed.shape}) -> {packed.num_blocks} blocks of "
-        f"{packed.block} trits = {packed.data.size} bytes (2-bit packing would take "
-        f"{math.ceil(packed.num_trits / 4)} bytes), codec {lut.name}; "
+        f"{plural(packed.num_trits, 'trit')} (shape {packed.shape}) -> "
+        f"{plural(packed.num_blocks, 'block')} of {packed.block} trits = "
+        f"{plural(packed.data.size, 'byte')} (2-bit packing would take "
+        f"{plural(math.ceil(packed.num_trits / 4), 'byte')}), codec {lut.name}; "
         f"restore with: {' '.join(restore)}"
     )
     return 0
@@ -224,10 +259,12 @@ def register_decode(subparsers) -> None:
 def run_decode(args) -> int:
     """Decode whole blocks, check shape and padding, write the .npy atomically."""
     check_output(args.output, force=args.force, suffixes=(".npy",), what="decoded output",
-                 inputs=(args.input,))
-    lut = resolve_codec(args.codec)
+                 inputs=(args.input, *codec_inputs(args.codec)))
+    lut = resolve_codec_option(args.codec)
     block = check_block(args.block)
     shape = None if args.shape is None else _parse_shape(args.shape)
+    if parse_spec(args.input)[1] is not None:
+        return _decode_container_tensor(args, shape)
     data = load_packed(args.input, what="input", block=block, fmt=args.format)
     # the trits, and as much again for the validity mask or the reshaped copy
     check_memory(2 * TRITS_PER_BYTE * data.size, f"decoding {args.input} ({data.size} bytes)")
@@ -244,6 +281,20 @@ def run_decode(args) -> int:
             from None
     with atomic_output(args.output) as f:
         np.save(f, trits, allow_pickle=False)
+    return 0
+
+
+def _decode_container_tensor(args, shape) -> int:
+    """``decode FILE:NAME``: a container's ternary tensor, by the codec, block and shape
+    the container records (checked against --shape when given)."""
+    trits = load_container_tensor(args.input, what="input")
+    if shape is not None and tuple(shape) != trits.shape:
+        raise ValueError(f"--shape {args.shape}: {args.input} holds a tensor of shape "
+                         f"{trits.shape}; drop --shape (the container records it)")
+    with atomic_output(args.output) as f:
+        np.save(f, trits, allow_pickle=False)
+    _note(f"{args.input}: {plural(trits.size, 'trit')} of shape {trits.shape}, decoded with "
+          "the codec and block the container records")
     return 0
 
 
@@ -278,8 +329,9 @@ def _decode_file(args, lut, data: np.ndarray, block: int, shape) -> np.ndarray:
         if on_invalid == "mask":
             trits, valid = trits
             _report_invalid(valid)
-        _note(f"{data.size * TRITS_PER_BYTE // block} blocks -> {trits.size} trits (1-D, "
-              "padding included; pass --shape to restore a tensor)")
+        _note(f"{plural(data.size * TRITS_PER_BYTE // block, 'block')} -> "
+              f"{plural(trits.size, 'trit')} (1-D, padding included; pass --shape to restore "
+              "a tensor)")
         return trits
     n = math.prod(shape)
     have = data.size * TRITS_PER_BYTE // block
@@ -303,7 +355,8 @@ def _decode_file(args, lut, data: np.ndarray, block: int, shape) -> np.ndarray:
 def _report_invalid(valid: np.ndarray) -> None:
     bad = np.flatnonzero(~valid)
     if bad.size:
-        _note(f"{bad.size} invalid codes decoded as zeros (first at byte offset {bad[0]})")
+        _note(f"{plural(bad.size, 'invalid code')} decoded as zeros (first at byte offset "
+              f"{bad[0]})")
 
 
 # ----------------------------------------------------------------------------- bench

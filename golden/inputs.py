@@ -43,18 +43,17 @@ import numpy as np
 from .blocks import LINE_BYTES, check_block, pack
 from .codec import check_trits
 from .lut import TRITS_PER_BYTE, Lut
+from .units import human_bytes
+from .weights.formats import GGUF_MAGIC, NPY_MAGIC
 
 __all__ = [
-    "FORMATS", "InputError", "available_memory", "check_memory", "input_info",
-    "load_packed", "load_packed_lines", "load_trits", "parse_spec",
+    "FORMATS", "InputError", "available_memory", "check_input_file", "check_memory",
+    "input_info", "load_container_tensor", "load_packed", "load_packed_lines", "load_trits", "npy_header", "parse_spec",
 ]
 
 #: Values of the ``fmt`` argument: ``auto`` decides from the content and the suffix.
 FORMATS = ("auto", "npy", "raw", "text")
 
-_NPY_MAGIC = b"\x93NUMPY"
-_GGUF_MAGIC = b"GGUF"
-_TENSOR_SUFFIXES = (".safetensors", ".gguf")
 _RAW_SUFFIXES = (".bin", ".raw")
 _TRITS = "trits: .npy of -1/0/1, text of -1 0 1, or FILE.safetensors:NAME / FILE.gguf:NAME"
 _PACKED = "packed bytes: .bin, or a uint8 .npy"
@@ -64,7 +63,22 @@ _TEXT_BYTES_PER_BYTE = 12
 
 
 class InputError(ValueError):
-    """A user's input file that cannot be read as asked: one line naming it."""
+    """A user's input file that cannot be read as asked: one line naming it.
+
+    Members
+    -------
+    reason : str
+        The message without the file (and option) it names.
+    """
+
+    def __init__(self, message: str, reason: str | None = None):
+        super().__init__(message)
+        self.reason = message if reason is None else reason
+
+    @classmethod
+    def at(cls, what: str, path, reason: str) -> InputError:
+        """``"{what} {path}: {reason}"`` (``"{path}: {reason}"`` when ``what`` is empty)."""
+        return cls(f"{what + ' ' if what else ''}{path}: {reason}", reason)
 
 
 # --------------------------------------------------------------------------- memory
@@ -87,14 +101,6 @@ def available_memory() -> int | None:
         return None
 
 
-def _human(n: float) -> str:
-    for unit in ("bytes", "KiB", "MiB", "GiB", "TiB", "PiB"):
-        if n < 1024 or unit == "PiB":
-            return f"{n:.0f} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
-        n /= 1024
-    raise AssertionError  # unreachable
-
-
 def check_memory(nbytes: int, what: str) -> None:
     """Raise :class:`InputError` if ``nbytes`` will not fit the memory available.
 
@@ -107,8 +113,8 @@ def check_memory(nbytes: int, what: str) -> None:
     """
     have = available_memory()
     if have is not None and nbytes > have:
-        raise InputError(f"{what} needs {_human(nbytes)} of memory, but {_human(have)} is "
-                         "available; use a smaller input")
+        raise InputError(f"{what} needs {human_bytes(nbytes, 1)} of memory, but "
+                         f"{human_bytes(have, 1)} is available; use a smaller input")
 
 
 # --------------------------------------------------------------------------- specs
@@ -134,23 +140,43 @@ def parse_spec(spec) -> tuple[Path, str | None]:
     return path, None
 
 
-def _open_checked(path: Path, what: str, expected: str) -> int:
-    """The size of ``path``, after refusing a missing file, a directory or an empty file."""
+def check_input_file(path, what: str, expected: str) -> int:
+    """The size of an input file, after refusing a missing file, a directory, a special
+    file, an unreadable or an empty one.
+
+    Parameters
+    ----------
+    path : path-like
+        The file.
+    what : str
+        The option or argument that named it (``"--input"``), or ``""``.
+    expected : str
+        What it should be, for the messages (``"a GGUF file"``).
+
+    Raises
+    ------
+    InputError
+        :meth:`InputError.at` ``what``, ``path`` and the reason.
+    """
+    path = Path(path)
+
+    def error(reason: str) -> InputError:
+        return InputError.at(what, path, reason)
+
     if path.is_dir():
-        raise InputError(f"{what} {path}: is a directory; expected a file of {expected}")
+        raise error(f"is a directory; expected {expected}")
     try:
         size = path.stat().st_size
     except FileNotFoundError:
-        raise InputError(f"{what} {path}: no such file; expected a file of {expected}") from None
+        raise error(f"no such file; expected {expected}") from None
     except OSError as exc:
-        raise InputError(f"{what} {path}: cannot read ({exc.strerror or exc}); expected a "
-                         f"file of {expected}") from None
+        raise error(f"cannot read ({exc.strerror or exc}); expected {expected}") from None
     if not path.is_file():
-        raise InputError(f"{what} {path}: not a regular file; expected a file of {expected}")
+        raise error(f"not a regular file; expected {expected}")
     if size == 0:
-        raise InputError(f"{what} {path}: empty file (0 bytes); expected a file of {expected}")
+        raise error(f"empty file (0 bytes); expected {expected}")
     if not os.access(path, os.R_OK):
-        raise InputError(f"{what} {path}: not readable (permission denied)")
+        raise error("not readable (permission denied)")
     return size
 
 
@@ -171,11 +197,11 @@ def _kind(path: Path, size: int, fmt: str) -> str:
     if fmt not in FORMATS:
         raise InputError(f"unknown input format {fmt!r}; expected one of {', '.join(FORMATS)}")
     head = _sniff(path)
-    if head.startswith(_NPY_MAGIC):
+    if head.startswith(NPY_MAGIC):
         return "npy" if fmt in ("auto", "npy") else fmt
     if fmt != "auto":
         return fmt
-    if head.startswith(_GGUF_MAGIC):
+    if head.startswith(GGUF_MAGIC):
         return "gguf"
     if path.suffix.lower() == ".npy":
         return "npy"
@@ -186,23 +212,48 @@ def _kind(path: Path, size: int, fmt: str) -> str:
     return "text"
 
 
-def _need_tensor(path: Path, kind: str, what: str) -> InputError:
-    names = ""
+def _need_tensor(path: Path, kind: str, what: str, packed: bool = False) -> InputError:
+    """The error for a whole safetensors or GGUF file where one tensor (or, with
+    ``packed``, packed bytes) is expected: it names the tensors to choose from."""
+    listed, container = None, False
     try:
-        from .weights.sources import open_source
+        container = _is_container(path)
+        if container:
+            from .weights.container import Container
 
-        listed = [t.name for t in open_source(path).tensors]
-        names = f" (it holds {', '.join(listed[:5])}{', ...' if len(listed) > 5 else ''})"
+            listed = [e.name for e in Container(path) if e.kind == "ternary" or not packed]
+        elif not packed:
+            from .weights.sources import open_source
+
+            listed = [t.name for t in open_source(path).tensors if t.owner is None]
     except (ImportError, ValueError):
         pass
-    return InputError(f"{what} {path}: is a {kind} file; name one tensor as {path}:NAME"
-                      f"{names}")
+    if packed and not container:
+        return InputError(f"{what} {path}: is a {kind} file; expected {_PACKED}, or a ternary "
+                          "tensor of a tritpack container as FILE:NAME")
+    names = "" if not listed else (
+        f" (it holds {', '.join(listed[:5])}{', ...' if len(listed) > 5 else ''})")
+    is_a = "a tritpack container" if container else f"a {kind} file"
+    return InputError(f"{what} {path}: is {is_a}; name one "
+                      f"{'ternary ' if packed else ''}tensor as {path}:NAME{names}")
 
 
 # --------------------------------------------------------------------------- .npy
 
-def _npy_header(path: Path, size: int, what: str) -> tuple[tuple, np.dtype, bool, int]:
-    """(shape, dtype, fortran_order, data offset), checked against the file size."""
+def npy_header(path, size: int, what: str = "") -> tuple[tuple, np.dtype, bool, int]:
+    """(shape, dtype, fortran_order, data offset) of a .npy file, checked against its size.
+
+    Raises
+    ------
+    InputError
+        For a header that cannot be read, an object dtype, or more data than the
+        file's ``size`` bytes hold (:meth:`InputError.at` ``what``, ``path``).
+    """
+    path = Path(path)
+
+    def error(reason: str) -> InputError:
+        return InputError.at(what, path, reason)
+
     from numpy.lib import format as npy
 
     try:
@@ -217,16 +268,15 @@ def _npy_header(path: Path, size: int, what: str) -> tuple[tuple, np.dtype, bool
             offset = f.tell()
     except (ValueError, EOFError, OSError, SyntaxError) as exc:
         msg = " ".join(str(exc).split())
-        raise InputError(f"{what} {path}: not a readable .npy file ({msg})") from None
+        raise error(f"not a readable .npy file ({msg})") from None
     if dtype.hasobject:
-        raise InputError(f"{what} {path}: .npy of Python objects (dtype {dtype}); expected "
-                         "a numeric array")
+        raise error(f".npy of Python objects (dtype {dtype}); expected a numeric array")
     count = math.prod(shape)
     need = count * dtype.itemsize
     if need > size - offset:
-        raise InputError(
-            f"{what} {path}: .npy header claims shape {tuple(shape)} of {dtype} = "
-            f"{_human(need)} of data, but the file holds {size - offset} bytes after the "
+        raise error(
+            f".npy header claims shape {tuple(shape)} of {dtype} = "
+            f"{human_bytes(need, 1)} of data, but the file holds {size - offset} bytes after the "
             "header: truncated or corrupt")
     return tuple(shape), dtype, fortran, offset
 
@@ -234,7 +284,7 @@ def _npy_header(path: Path, size: int, what: str) -> tuple[tuple, np.dtype, bool
 def _load_npy(path: Path, size: int, what: str, extra_per_item: int) -> np.ndarray:
     """A memory map of the .npy array, after checking its size; ``extra_per_item``
     bytes per element are budgeted for what the caller makes of it."""
-    shape, dtype, _, _ = _npy_header(path, size, what)
+    shape, dtype, _, _ = npy_header(path, size, what)
     count = math.prod(shape)
     if count == 0:
         raise InputError(f"{what} {path}: .npy array of shape {shape} holds no values")
@@ -335,13 +385,9 @@ def _tensor_trits(path: Path, name: str, what: str) -> np.ndarray:
 
 
 def _is_container(path: Path) -> bool:
-    head = _sniff(path)
-    if head.startswith((_GGUF_MAGIC, _NPY_MAGIC)):
-        return False
     from .weights.container import is_container
-    from .weights.stfile import SafetensorsReader
 
-    return is_container(SafetensorsReader(path))
+    return is_container(path)
 
 
 def _container_packed(path: Path, name: str, what: str, codec: Lut,
@@ -391,7 +437,7 @@ def load_trits(spec, *, what: str = "input", fmt: str = "auto") -> np.ndarray:
         or the memory available, before it is allocated.
     """
     path, name = parse_spec(spec)
-    size = _open_checked(path, what, _TRITS)
+    size = check_input_file(path, what, f"a file of {_TRITS}")
     if name is not None:
         return _tensor_trits(path, name, what)
     kind = _kind(path, size, fmt)
@@ -439,7 +485,7 @@ def load_packed(spec, *, what: str = "input", block: int = 320, codec: Lut | Non
     expected = f"{_PACKED} in whole {block_bytes}-byte blocks" + (
         f", or {_TRITS}" if codec is not None else "")
     path, name = parse_spec(spec)
-    size = _open_checked(path, what, expected)
+    size = check_input_file(path, what, f"a file of {expected}")
     if name is not None:
         if codec is None:
             raise InputError(f"{what} {spec}: a tensor; expected {_PACKED}")
@@ -451,7 +497,7 @@ def load_packed(spec, *, what: str = "input", block: int = 320, codec: Lut | Non
     if kind == "text" and codec is None and fmt == "auto":
         kind = "raw"
     if kind in ("gguf", "safetensors"):
-        raise _need_tensor(path, kind, what)
+        raise _need_tensor(path, kind, what, packed=codec is None)
     if kind == "raw":
         check_memory(size, f"{what} {path}")
         data = np.fromfile(path, dtype=np.uint8)
@@ -493,6 +539,39 @@ def load_packed_lines(spec, *, codec: Lut, what: str = "input",
     """
     return load_packed(spec, what=what, block=TRITS_PER_BYTE * LINE_BYTES, codec=codec,
                        fmt=fmt, _unit="line").reshape(-1, LINE_BYTES)
+
+
+def load_container_tensor(spec, *, what: str = "input") -> np.ndarray:
+    """The trits of a tritpack container's ternary tensor ``FILE:NAME``, int8 in its
+    logical shape, after checking its checksum, codes and padding.
+
+    Raises
+    ------
+    InputError
+        For a file that is not a container, a tensor it does not hold or carries
+        unpacked, or a bad tensor, naming the file and the tensor.
+    """
+    path, name = parse_spec(spec)
+    check_input_file(path, what, "a tritpack container's ternary tensor as FILE:NAME")
+    if name is None:
+        raise InputError(f"{what} {path}: expected a ternary tensor as {path}:NAME")
+    from .weights.errors import WeightsError
+
+    try:
+        if not _is_container(path):
+            raise InputError(f"{what} {path}: not a tritpack container; expected {_PACKED}, "
+                             "or a ternary tensor of a tritpack container as FILE:NAME")
+        from .weights.container import Container
+
+        c = Container(path)
+        e = c.entry(name)
+        if e.kind != "ternary":
+            raise InputError(f"{what} {path}:{name}: a {e.dtype} tensor the container carries "
+                             "unpacked; expected a ternary tensor")
+        check_memory(2 * e.num_weights, f"{what} {path}:{name}")
+        return c.read_ternary(name).trits
+    except WeightsError as exc:
+        raise InputError(f"{what} {exc}") from None
 
 
 def input_info(spec) -> dict:

@@ -196,6 +196,13 @@ def test_write_is_atomic_on_failure_mid_write(tmp_path, monkeypatch):
      [".npy of float64; expected packed bytes"]),
     (["lut", "--codec", "{tmp}/dup.json"], ["dup.json: table[9] (code 0x09)", "same tuple"]),
     (["lut", "--codec", "tq1", "--format", "xml"], ["invalid choice: 'xml'"]),
+    (["lut", "--codec", "{tmp}"], ["--codec {tmp}: is a directory; expected a LUT file"]),
+    (["lut", "--codec", "{tmp}/missing.json"],
+     ["--codec {tmp}/missing.json: no such file; expected a LUT file"]),
+    (["encode", "{tmp}/ok.npy", "-o", "{tmp}/o.bin", "--codec", "{tmp}/missing.hex"],
+     ["--codec {tmp}/missing.hex: no such file"]),
+    (["lut", "--codec", "{tmp}/mine.json", "--format", "json", "-o", "{tmp}/mine.json",
+      "--force"], ["LUT file {tmp}/mine.json is also the input"]),
     (["bench", "nothing"], ["invalid choice: 'nothing'"]),
 ])
 def test_errors_are_one_line_with_status_2(argv, fragments, tmp_path, capsys):
@@ -216,6 +223,7 @@ def test_errors_are_one_line_with_status_2(argv, fragments, tmp_path, capsys):
     table = lut_io.to_json("standard").splitlines()
     table[7 + 9] = table[7 + 4]  # code 9 decodes to the tuple of code 4
     (tmp_path / "dup.json").write_text("\n".join(table))
+    (tmp_path / "mine.json").write_text(lut_io.to_json("tq1"))
     before = set(os.listdir(tmp_path))
     with pytest.raises(SystemExit) if "invalid choice" in fragments[0] else _nullcontext():
         code, _, err = run([a.format(tmp=tmp_path) for a in argv], capsys)
@@ -240,7 +248,7 @@ def test_decode_on_invalid_zero(tmp_path, capsys):
     out = tmp_path / "o.npy"
     code, _, err = run(["decode", tmp_path / "inv.bin", "-o", out, "--on-invalid", "zero",
                         "--shape", "10"], capsys)
-    assert code == 0 and "1 invalid codes decoded as zeros (first at byte offset 1)" in err
+    assert code == 0 and "1 invalid code decoded as zeros (first at byte offset 1)" in err
     assert np.load(out).tolist() == [1, 1, 1, 1, 1, 0, 0, 0, 0, 0]
 
 
@@ -372,3 +380,34 @@ def test_output_that_is_the_input_is_refused(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2 and "is also the input" in r.stderr
     assert src.read_bytes() == before
+
+
+def test_counts_are_worded_in_the_singular(tmp_path, capsys):
+    np.save(tmp_path / "t.npy", np.array([1, 0, -1], np.int8))
+    code, _, err = run(["encode", tmp_path / "t.npy", "-o", tmp_path / "t.bin"], capsys)
+    assert code == 0 and "-> 1 block of 320 trits = 64 bytes" in err, err
+    code, _, err = run(["decode", tmp_path / "t.bin", "-o", tmp_path / "t.npy", "--force"],
+                       capsys)
+    assert code == 0 and "1 block -> 320 trits" in err, err
+
+
+def test_decode_of_a_container_tensor(tmp_path, capsys):
+    # decode FILE:NAME takes a container's ternary tensor (its codec, block and shape are
+    # in the container); the bare container names its tensors, not their internal scales
+    pytest.importorskip("safetensors")
+    trits = np.random.default_rng(1).integers(-1, 2, (3, 400)).astype(np.int8)
+    np.save(tmp_path / "w.npy", trits)
+    p = tmp_path / "p.safetensors"
+    assert run(["pack", tmp_path / "w.npy", "-o", p, "--tensors", "*", "--codec", "tq1"],
+               capsys)[0] == 0
+    code, _, err = run(["decode", p, "-o", tmp_path / "o.npy"], capsys)
+    assert_one_line_error(code, err, f"{p}: is a tritpack container", f"{p}:NAME (it holds w)")
+    assert ":scale" not in err
+    code, _, err = run(["decode", f"{p}:w", "-o", tmp_path / "o.npy"], capsys)
+    assert code == 0, err
+    assert np.array_equal(np.load(tmp_path / "o.npy"), trits)
+    code, _, err = run(["decode", f"{p}:w", "-o", tmp_path / "o2.npy", "--shape", "5"], capsys)
+    assert_one_line_error(code, err, "--shape 5", "(3, 400)")
+    code, _, err = run(["decode", f"{p}:nope", "-o", tmp_path / "o2.npy"], capsys)
+    assert_one_line_error(code, err, "nope")
+    assert not (tmp_path / "o2.npy").exists()

@@ -10,6 +10,7 @@ import pytest
 from gguf import GGMLQuantizationType as Q
 from safetensors.numpy import load_file, save_file
 
+from tritpack import golden
 from tritpack.golden.weights.hf_bitnet import hf_pack
 from tritpack.golden.weights.stfile import SafetensorsReader
 
@@ -239,7 +240,7 @@ def test_entry_point_exit_status(tmp_path):
     p = subprocess.run([*exe, "info", str(tmp_path / "missing.gguf")], capture_output=True,
                        text=True)
     assert p.returncode == 2
-    assert p.stderr.strip().count("\n") == 0 and "missing.gguf: cannot read" in p.stderr
+    assert p.stderr.strip().count("\n") == 0 and "missing.gguf: no such file; expected a GGUF file" in p.stderr
 
 
 def test_error_transcode_of_floats_only(capsys, tmp_path):
@@ -274,9 +275,44 @@ def test_error_block_scales_cannot_become_one_hf_scale(capsys, tmp_path, gguf_fi
     assert not (tmp_path / "o.safetensors").exists()
 
 
-@pytest.mark.parametrize("cut", [20, 1000])
-def test_error_truncated_npy(capsys, tmp_path, cut):
+@pytest.mark.parametrize("cut, message", [
+    (20, "w.npy: not a readable .npy file (EOF: reading array header"),
+    (1000, "w.npy: .npy header claims shape (100, 100) of float32 = 39.1 KiB of data, but the "
+     "file holds 872 bytes after the header: truncated or corrupt"),
+])
+def test_error_truncated_npy(capsys, tmp_path, cut, message):
+    # the one .npy header check of golden.inputs (npy_header), as for encode
     src = tmp_path / "w.npy"
     np.save(src, np.ones((100, 100), np.float32))
     src.write_bytes(src.read_bytes()[:cut])
-    assert "w.npy: corrupt or truncated .npy file" in _error(capsys, tmp_path, "pack", src)
+    assert message in _error(capsys, tmp_path, "pack", src)
+
+
+def test_shared_options_are_those_of_golden_commands():
+    # --codec/--block/--force: one definition (golden.commands), the same help everywhere
+    import argparse
+
+    from tritpack.cli import build_parser
+
+    sub = next(a for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction))
+
+    def option(command, flag):
+        return next(a for a in sub.choices[command]._actions if flag in a.option_strings)
+
+    for command in ("pack", "transcode"):
+        for flag in ("--block", "--force"):
+            assert option(command, flag).help == option("encode", flag).help, (command, flag)
+        codec = option(command, "--codec")
+        assert tuple(codec.choices) == golden.CODEC_NAMES  # a container stores built-in codecs
+    for command in ("pack", "unpack", "transcode"):
+        assert option(command, "--force").help == option("encode", "--force").help
+
+
+def test_info_counts_in_the_singular(capsys, tmp_path):
+    np.save(tmp_path / "w.npy", np.ones((4, 8), np.float32))
+    code, out, _ = run(capsys, "info", tmp_path / "w.npy")
+    assert code == 0 and "npy file, 1 tensor (not a tritpack container)" in out, out
+    assert "'tritpack pack' would pack 1 tensor (32 weights)" in out, out
+    assert run(capsys, "pack", tmp_path / "w.npy", "-o", tmp_path / "p.safetensors")[0] == 0
+    code, out, _ = run(capsys, "info", tmp_path / "p.safetensors")
+    assert code == 0 and "tritpack container, 1 tensor (1 ternary, 0 carried)" in out, out

@@ -20,8 +20,9 @@ import math
 import sys
 from pathlib import Path
 
-from .. import BLOCK_SIZES, CODEC_NAMES
+from ..commands import add_block_option, add_codec_option, add_force_option
 from ..fileio import check_output
+from ..units import plural
 from .errors import WeightsError
 from .formats import SUFFIX, TARGETS, UNPACK_DTYPES
 
@@ -44,7 +45,7 @@ def _need_extra() -> None:
 def _add_io(p, out_help: str) -> None:
     p.add_argument("src", metavar="SRC", help="input file")
     p.add_argument("-o", "--output", required=True, metavar="DST", help=out_help)
-    p.add_argument("--force", action="store_true", help="replace DST if it exists")
+    add_force_option(p)
     p.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                    default=None, help="no progress bar (default: shown on a terminal)")
 
@@ -68,10 +69,8 @@ def _add_other(p) -> None:
 
 
 def _add_packing(p) -> None:
-    p.add_argument("--codec", choices=CODEC_NAMES, default="standard",
-                   help="byte code of five trits (default: standard)")
-    p.add_argument("--block", type=int, choices=BLOCK_SIZES, default=320,
-                   help="trits per block: 320 = one 64-byte line (default), 640 = two")
+    add_codec_option(p, files=False)  # a container records a built-in codec by name
+    add_block_option(p)
     _add_other(p)
 
 
@@ -226,7 +225,8 @@ def _run_info(args) -> int:
     tern = [e for e in entries if e.kind == "ternary"]
     size = Path(args.file).stat().st_size
     src = c.source
-    print(f"{args.file}: tritpack container, {len(entries)} tensors ({len(tern)} ternary, "
+    print(f"{args.file}: tritpack container, {plural(len(entries), 'tensor')} ({len(tern)} "
+          "ternary, "
           f"{len(entries) - len(tern)} carried), {human_bytes(size)}, from {src.get('format')} "
           f"{src.get('file', '')}; "
           + ("checksums, codes and padding OK" if args.verify else "not verified"))
@@ -274,7 +274,8 @@ def _info_source(args) -> int:
 
     s = open_source(args.file)
     steps = plan(s, args.tensors, args.keep_other, exclude=args.exclude, strict=False)
-    print(f"{args.file}: {s.format} file, {len(s.tensors)} tensors (not a tritpack container)")
+    print(f"{args.file}: {s.format} file, {plural(len(s.tensors), 'tensor')} (not a tritpack "
+          "container)")
     rows = [[st.tensor.name, st.tensor.raw_dtype, _fmt_shape(st.tensor.shape),
              _fmt_shape(st.tensor.raw_shape), str(st.tensor.nbytes), _would(st)]
             for st in steps]
@@ -286,13 +287,15 @@ def _info_source(args) -> int:
                                                                    "error")}
     weights = sum(st.tensor.num_weights for st in steps if st.action == "pack")
     scales = sum(1 for st in steps if st.action == "skip" and st.why.startswith("scale of"))
-    parts = [f"pack {count['pack']} tensors ({weights} weights)", f"carry {count['raw']}"]
+    parts = [f"pack {plural(count['pack'], 'tensor')} ({plural(weights, 'weight')})",
+             f"carry {count['raw']}"]
     if scales:
         parts.append(f"store {scales} as the scales of packed tensors")
     if count["skip"] - scales:
         parts.append(f"leave out {count['skip'] - scales}")
     if count["error"]:
-        parts.append(f"but stop at the first of {count['error']} errors")
+        parts.append(f"but stop at the first of {plural(count['error'], 'error')}"
+                     if count["error"] > 1 else "but stop with an error")
     print(f"'tritpack pack' would {', '.join(parts)}")
     return 0
 

@@ -1,12 +1,12 @@
 """What a weight file is, from its first bytes, and the names the command line offers.
 
-Standard library only: the command-line plugin (:mod:`.commands`) imports this
-at load time, in an install without the ``weights`` extra.
+Standard library and the golden core only: the command-line plugin
+(:mod:`.commands`) imports this at load time, in an install without the
+``weights`` extra.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from .errors import WeightsError
@@ -52,18 +52,17 @@ def sniff(path) -> tuple[str, int]:
         If the file cannot be read, is a directory or is empty; the message says
         what was expected (from the file name's suffix, when it has a known one).
     """
+    from ..inputs import InputError, check_input_file
+
     path = Path(path)
-    expected = _expected(path)
-    if path.is_dir():
-        raise WeightsError(f"is a directory; expected {expected}", path)
     try:
-        size = os.stat(path).st_size
+        size = check_input_file(path, "", _expected(path))
         with open(path, "rb") as f:
             magic = f.read(8)
+    except InputError as exc:
+        raise WeightsError(exc.reason, path) from None
     except OSError as exc:
         raise WeightsError(f"cannot read: {exc.strerror or exc}", path) from None
-    if not magic:
-        raise WeightsError(f"empty file (0 bytes); expected {expected}", path)
     if magic.startswith(GGUF_MAGIC):
         return "gguf", size
     if magic.startswith(NPY_MAGIC):

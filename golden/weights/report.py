@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from ..units import human_bytes
 from .gguf_tq import QK, TYPE_SIZE
 
 __all__ = ["TensorSize", "size_report", "human_bytes"]
@@ -57,14 +58,6 @@ class TensorSize:
 
     def tq_bytes(self, qtype: str) -> int:
         return -(-self.num_weights // QK) * TYPE_SIZE[qtype]
-
-
-def human_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(n) < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.2f} {unit}"
-        n /= 1024
-    raise AssertionError
 
 
 def _bpw(nbytes: int, n: int) -> str:

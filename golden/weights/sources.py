@@ -176,21 +176,15 @@ def _kind_of(dtype: str) -> str:
 
 
 def _npy_data_check(path: Path) -> None:
-    """Refuse a .npy file whose header describes more data than the file holds."""
-    fmt = np.lib.format
+    """Refuse a .npy file whose header cannot be read or describes more data than the file."""
+    from ..inputs import InputError, npy_header
+
     try:
-        with open(path, "rb") as f:
-            major, _ = fmt.read_magic(f)
-            read = fmt.read_array_header_1_0 if major == 1 else fmt.read_array_header_2_0
-            shape, _, dtype = read(f)
-            have = path.stat().st_size - f.tell()
-    except (ValueError, OSError, EOFError) as exc:
-        raise WeightsError(f"corrupt or truncated .npy file: {exc}", path) from None
-    need = math.prod(shape) * dtype.itemsize
-    if need > have:
-        raise WeightsError(f"corrupt or truncated .npy file: its header describes {dtype} "
-                           f"{'x'.join(map(str, shape))} = {need} bytes of data, the file "
-                           f"holds {have}", path)
+        npy_header(path, path.stat().st_size)
+    except InputError as exc:
+        raise WeightsError(exc.reason, path) from None
+    except OSError as exc:
+        raise WeightsError(f"cannot read: {exc.strerror or exc}", path) from None
 
 
 def _open_npy(path: Path) -> Source:
