@@ -19,7 +19,7 @@ import numpy as np
 
 from .codec import decode, decode_reference, encode
 
-__all__ = ["run_golden_bench", "report_header", "machine_facts",
+__all__ = ["run_golden_bench", "report_header", "machine_facts", "best_time", "memcpy_time",
            "TARGET_DECODE_GTRITS", "TARGET_ENCODE_GTRITS"]
 
 TARGET_DECODE_GTRITS = 3.0
@@ -75,7 +75,7 @@ def report_header(command: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _best_time(fn, repeat: int) -> float:
+def best_time(fn, repeat: int) -> float:
     """Best wall time of ``repeat`` calls of ``fn`` (after one warm-up call)."""
     fn()
     best = float("inf")
@@ -86,10 +86,14 @@ def _best_time(fn, repeat: int) -> float:
     return best
 
 
-def _memcpy_time(src: np.ndarray, repeat: int) -> float:
+def memcpy_time(src: np.ndarray, repeat: int) -> float:
     """Best time to copy ``src`` into a preallocated array of the same size."""
     dst = np.empty_like(src)
-    return _best_time(lambda: np.copyto(dst, src), repeat)
+    return best_time(lambda: np.copyto(dst, src), repeat)
+
+
+# The old private names, until golden/onnx/bench.py imports the public ones.
+_best_time, _memcpy_time = best_time, memcpy_time
 
 
 def _peak_bytes(fn) -> int:
@@ -123,19 +127,19 @@ def run_golden_bench(quick: bool = False) -> str:
     trits = np.random.default_rng(2).integers(-1, 2, n, dtype=np.int8)
     load_before = os.getloadavg()[0]
 
-    t_enc = _best_time(lambda: encode(trits, codec), repeat)
+    t_enc = best_time(lambda: encode(trits, codec), repeat)
     _progress(f"encode {n / t_enc / 1e9:.2f} Gtrit/s")
     codes = encode(trits, codec)
-    t_dec = _best_time(lambda: decode(codes, codec), repeat)
+    t_dec = best_time(lambda: decode(codes, codec), repeat)
     _progress(f"decode {n / t_dec / 1e9:.2f} Gtrit/s")
     decoded = decode(codes, codec)
-    t_into = _best_time(lambda: decode(codes, codec, out=decoded), repeat)
+    t_into = best_time(lambda: decode(codes, codec, out=decoded), repeat)
     _progress(f"decode into a preallocated array {n / t_into / 1e9:.2f} Gtrit/s")
     if not np.array_equal(decoded, trits):
         raise RuntimeError("golden bench: decode(encode(x)) != x")
-    t_cpy = _memcpy_time(decoded, repeat)
+    t_cpy = memcpy_time(decoded, repeat)
     _progress(f"memcpy {decoded.nbytes / t_cpy / 1e9:.1f} GB/s")
-    t_ref = _best_time(lambda: decode_reference(codes, codec), 1)
+    t_ref = best_time(lambda: decode_reference(codes, codec), 1)
     _progress(f"reference decode (lut.trits[codes]) {n / t_ref / 1e9:.2f} Gtrit/s")
 
     peer = _gguf_peer(trits, quick)
@@ -210,17 +214,17 @@ def _gguf_peer(trits: np.ndarray, quick: bool) -> list[str]:
     weights = trits[:n].astype(np.float32)
     qtype = gguf.GGMLQuantizationType.TQ1_0
     repeat = 3
-    t_q = _best_time(lambda: quants.quantize(weights, qtype), repeat)
+    t_q = best_time(lambda: quants.quantize(weights, qtype), repeat)
     blob = quants.quantize(weights, qtype)
     _progress(f"gguf TQ1_0 quantize {n / t_q / 1e9:.3f} Gtrit/s")
-    t_d = _best_time(lambda: quants.dequantize(blob, qtype), repeat)
+    t_d = best_time(lambda: quants.dequantize(blob, qtype), repeat)
     back = quants.dequantize(blob, qtype)
     _progress(f"gguf TQ1_0 dequantize {n / t_d / 1e9:.3f} Gtrit/s")
     if not np.array_equal(back.reshape(-1), weights):
         raise RuntimeError("golden bench: gguf TQ1_0 round trip is not exact")
-    t_enc = _best_time(lambda: encode(trits[:n], "tq1"), repeat)
+    t_enc = best_time(lambda: encode(trits[:n], "tq1"), repeat)
     codes = encode(trits[:n], "tq1")
-    t_dec = _best_time(lambda: decode(codes, "tq1"), repeat)
+    t_dec = best_time(lambda: decode(codes, "tq1"), repeat)
     from importlib.metadata import version as package_version
 
     version = package_version("gguf")
