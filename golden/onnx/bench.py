@@ -27,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..bench import _best_time, _memcpy_time
+from ..bench import best_time, memcpy_time
 from ..blocks import pack
 from ..codec import decode
 
@@ -130,7 +130,7 @@ def _time_run(model: bytes, want, repeat: int, threads: int = 0) -> float:
     sess = _session(model, fold=False, threads=threads)
     if want is not None and not np.array_equal(sess.run(None, {})[0], want):
         raise RuntimeError("bench onnx: onnxruntime's TernaryDecode differs from golden")
-    return _best_time(lambda: sess.run(None, {}), repeat)
+    return best_time(lambda: sess.run(None, {}), repeat)
 
 
 def _create_time(path: Path, fold: bool, repeat: int) -> float:
@@ -164,9 +164,9 @@ def run_onnx_bench(quick: bool = False) -> str:
     trits = np.random.default_rng(2).integers(-1, 2, n, dtype=np.int8)
     packed = pack(trits, "standard", 320)
 
-    t_gold = _best_time(lambda: decode(packed.data), repeat)
+    t_gold = best_time(lambda: decode(packed.data), repeat)
     _progress(f"golden decode {n / t_gold / 1e9:.2f} Gtrit/s")
-    t_cpy = _memcpy_time(trits, repeat)
+    t_cpy = memcpy_time(trits, repeat)
     _progress(f"memcpy of the int8 output {trits.nbytes / t_cpy / 1e9:.1f} GB/s")
 
     int8_model, float_model = _decode_models(packed, n, scale)

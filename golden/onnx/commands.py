@@ -125,7 +125,8 @@ def _say(msg: str) -> None:
 def run_pack(args) -> int:
     """Check the output path, read, pack, check and write the model; print the size report."""
     from ..lut_io import resolve_codec
-    from ..weights.report import human_bytes, size_report
+    from ..units import human_bytes
+    from ..weights.report import size_report
     from . import modelio
     from .pack import pack_model
 
@@ -186,7 +187,7 @@ def _file_bytes(path) -> int:
 
 def run_fold(args) -> int:
     """Check the output path, read, fold, check and write the model."""
-    from ..weights.report import human_bytes
+    from ..units import human_bytes
     from . import modelio
     from .fold import fold_model
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import onnx_ir as ir
 
 from ..lut import TRITS_PER_BYTE
-from ..weights.report import human_bytes
+from ..units import human_bytes
 from . import DOMAIN
 from .reference import blocks_of, checked_decode, function_codecs
 

@@ -19,9 +19,10 @@ from onnx.external_data_helper import uses_external_data
 
 from .. import fileio
 from ..fileio import atomic_output, atomic_path
+from ..inputs import check_input_file
 from .function import IR_MIN, OPSET_MIN
 
-__all__ = ["OPSET_OLDEST", "IR_OLDEST", "check_output", "check_input", "load_proto", "to_ir",
+__all__ = ["OPSET_OLDEST", "IR_OLDEST", "check_output", "load_proto", "to_ir",
            "std_opset", "prepare_for_functions", "save_model", "has_external_data",
            "external_data_files", "iter_tensors"]
 
@@ -44,34 +45,6 @@ def check_output(path: str | os.PathLike, force: bool, *inputs) -> Path:
                                inputs=inputs)
 
 
-def check_input(path: str | os.PathLike) -> Path:
-    """Refuse a missing, unreadable, empty or non-regular input model file.
-
-    Raises
-    ------
-    OSError
-        Naming the path, what it is and that an ONNX model file was expected.
-    """
-    path = Path(path)
-    expected = "expected an ONNX model file"
-    if path.is_dir():
-        raise OSError(f"{_WHAT} {path}: is a directory; {expected}")
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise OSError(f"{_WHAT} {path}: no such file; {expected}") from None
-    except OSError as exc:
-        raise OSError(f"{_WHAT} {path}: cannot read ({exc.strerror or exc}); {expected}") \
-            from None
-    if not path.is_file():
-        raise OSError(f"{_WHAT} {path}: not a regular file; {expected}")
-    if size == 0:
-        raise OSError(f"{_WHAT} {path}: empty file (0 bytes); {expected}")
-    if not os.access(path, os.R_OK):
-        raise OSError(f"{_WHAT} {path}: not readable (permission denied); {expected}")
-    return path
-
-
 def load_proto(path: str | os.PathLike, load_external: bool = False) -> onnx.ModelProto:
     """Read ``path`` as an ONNX model and check it structurally.
 
@@ -81,9 +54,11 @@ def load_proto(path: str | os.PathLike, load_external: bool = False) -> onnx.Mod
         For a file that is not an ONNX model (or is truncated), an IR version
         below 7 or a standard opset outside 11 .. onnx's newest.
     OSError
-        For a missing, empty or unreadable file or a directory (:func:`check_input`).
+        For a missing, empty or unreadable file or a directory
+        (:func:`~tritpack.golden.inputs.check_input_file`).
     """
-    path = check_input(path)
+    path = Path(path)
+    check_input_file(path, _WHAT, "an ONNX model file")
     try:
         proto = onnx.load(path, load_external_data=load_external)
     except (DecodeError, RuntimeError, ValueError) as exc:
