@@ -129,7 +129,8 @@ def check_output_dir(path: str | os.PathLike, *, force: bool = False, marker: st
         raise OSError(f"{what}: expected a directory name, not {text!r}")
     out = Path(text)
     if out.exists() and not out.is_dir():
-        raise OSError(f"{what} {out} exists and is not a directory")
+        raise OSError(f"{what} {out} exists and is not a directory; expected a directory name "
+                      "(a new one, or a previous output of this command)")
     if out.is_dir() and any(out.iterdir()):
         if not force:
             raise OSError(f"{what} {out} exists and is not empty; use --force to replace it")
