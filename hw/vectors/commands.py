@@ -11,7 +11,9 @@ The first writes DIR (see ``docs/VECTORS.md``): the data files of
 ``ternary_decoder.v`` for these parameters, the testbench
 (``tb_ternary_decoder.v`` and ``tb_ternary_decoder_bench.v``) and
 ``manifest.json``.  The second re-checks a directory and exits with status 1
-when it finds a problem.
+when it finds a problem, 2 when DIR is not a vectors directory.  ``verify`` is
+a subcommand only as the first word after ``vectors``, so a stray word among the
+generate options is reported as an unrecognized argument.
 """
 
 from __future__ import annotations
