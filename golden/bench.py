@@ -92,10 +92,6 @@ def memcpy_time(src: np.ndarray, repeat: int) -> float:
     return best_time(lambda: np.copyto(dst, src), repeat)
 
 
-# The old private names, until golden/onnx/bench.py imports the public ones.
-_best_time, _memcpy_time = best_time, memcpy_time
-
-
 def _peak_bytes(fn) -> int:
     """Peak bytes allocated (traced by tracemalloc) while ``fn`` runs, result included."""
     tracemalloc.start()
