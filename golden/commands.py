@@ -23,7 +23,12 @@ from .blocks import BLOCK_SIZES, PackedTensor, check_block, pack, unpack
 from .codec import InvalidCodeError, decode
 from .fileio import atomic_output, check_output, write_output
 from .inputs import (
-    check_input_file, check_memory, load_container_tensor, load_packed, load_trits, parse_spec,
+    check_input_file,
+    check_memory,
+    load_container_tensor,
+    load_packed,
+    load_trits,
+    parse_spec,
 )
 from .lut import CODEC_NAMES, TRITS_PER_BYTE, Lut, get_lut
 from .lut_io import EXPORT_FORMATS, export_lut, resolve_codec

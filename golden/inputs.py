@@ -48,7 +48,8 @@ from .weights.formats import GGUF_MAGIC, NPY_MAGIC
 
 __all__ = [
     "FORMATS", "InputError", "available_memory", "check_input_file", "check_memory",
-    "input_info", "load_container_tensor", "load_packed", "load_packed_lines", "load_trits", "npy_header", "parse_spec",
+    "input_info", "load_container_tensor", "load_packed", "load_packed_lines", "load_trits",
+    "npy_header", "parse_spec",
 ]
 
 #: Values of the ``fmt`` argument: ``auto`` decides from the content and the suffix.

@@ -240,7 +240,8 @@ def test_entry_point_exit_status(tmp_path):
     p = subprocess.run([*exe, "info", str(tmp_path / "missing.gguf")], capture_output=True,
                        text=True)
     assert p.returncode == 2
-    assert p.stderr.strip().count("\n") == 0 and "missing.gguf: no such file; expected a GGUF file" in p.stderr
+    assert p.stderr.strip().count("\n") == 0
+    assert "missing.gguf: no such file; expected a GGUF file" in p.stderr
 
 
 def test_error_transcode_of_floats_only(capsys, tmp_path):

@@ -28,10 +28,10 @@ def test_import_loads_no_optional_library(modules):
 
 
 def test_bf16_and_f8_dtypes_on_first_use():
-    from tritpack.golden.weights import stfile
-
     import ml_dtypes
     import numpy as np
+
+    from tritpack.golden.weights import stfile
 
     assert stfile.DTYPES["BF16"] == np.dtype(ml_dtypes.bfloat16)
     assert stfile.DTYPES["F8_E4M3"] == np.dtype(ml_dtypes.float8_e4m3fn)
