@@ -23,7 +23,6 @@ from .blocks import BLOCK_SIZES, PackedTensor, check_block, pack, unpack
 from .codec import InvalidCodeError, decode
 from .fileio import atomic_output, check_output, write_output
 from .inputs import (
-    check_input_file,
     check_memory,
     load_container_tensor,
     load_packed,
@@ -36,7 +35,7 @@ from .units import plural
 
 __all__ = [
     "add_block_option", "add_codec_option", "add_force_option", "codec_inputs", "register_bench",
-    "register_decode", "register_encode", "register_lut", "resolve_codec_option",
+    "register_decode", "register_encode", "register_lut",
 ]
 
 _FMT = argparse.RawDescriptionHelpFormatter
@@ -62,23 +61,6 @@ def add_block_option(p: argparse.ArgumentParser) -> None:
 def add_force_option(p: argparse.ArgumentParser) -> None:
     """``--force``: replace an existing output."""
     p.add_argument("--force", action="store_true", help="replace an existing output file")
-
-
-def resolve_codec_option(spec: str, option: str = "--codec") -> Lut:
-    """The codec of a ``--codec`` value: a built-in name or a LUT file.
-
-    Raises
-    ------
-    ValueError
-        For a path that is a directory, missing or empty (``--codec DIR: is a
-        directory``), a bad LUT file, or a name that is neither.
-    """
-    if spec not in CODEC_NAMES:
-        path = os.fspath(spec)
-        if os.path.exists(path) or os.sep in path or os.path.splitext(path)[1]:
-            check_input_file(path, option, "a LUT file (.json or .hex) or one of "
-                             + ", ".join(CODEC_NAMES))
-    return resolve_codec(spec)
 
 
 def codec_inputs(spec: str) -> tuple:
@@ -138,7 +120,7 @@ def run_lut(args) -> int:
                        inputs=codec_inputs(args.codec))
     if out is not None:
         _check_lut_suffix(out, args.format)
-    lut = resolve_codec_option(args.codec)
+    lut = resolve_codec(args.codec)
     write_output(out, export_lut(lut, args.format))
     return 0
 
@@ -192,7 +174,7 @@ def register_encode(subparsers) -> None:
 def run_encode(args) -> int:
     """Pack the input tensor into blocks and write the bytes atomically."""
     _check_encode_output(args)
-    lut = resolve_codec_option(args.codec)
+    lut = resolve_codec(args.codec)
     trits = load_trits(args.input, what="input")
     packed = pack(trits, lut, args.block)
     fmt = _out_format(args)
@@ -265,7 +247,7 @@ def run_decode(args) -> int:
     """Decode whole blocks, check shape and padding, write the .npy atomically."""
     check_output(args.output, force=args.force, suffixes=(".npy",), what="decoded output",
                  inputs=(args.input, *codec_inputs(args.codec)))
-    lut = resolve_codec_option(args.codec)
+    lut = resolve_codec(args.codec)
     block = check_block(args.block)
     shape = None if args.shape is None else _parse_shape(args.shape)
     if parse_spec(args.input)[1] is not None:

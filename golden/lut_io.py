@@ -28,6 +28,7 @@ table entry, and the offending code.
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 
@@ -367,12 +368,18 @@ def resolve_codec(spec: str | Lut) -> Lut:
     Raises
     ------
     ValueError
-        For a name that is neither a built-in codec nor an existing file.
+        For a name that is neither a built-in codec nor a file, or a path that is
+        a directory, missing, empty or not a LUT file.
     """
     if isinstance(spec, Lut) or spec in CODEC_NAMES:
         return get_lut(spec)
     path = Path(spec)
-    if path.is_file():
+    if path.exists() or os.sep in str(spec) or path.suffix:
+        # A path: say what is wrong with it (a directory, missing, empty).
+        from .inputs import check_input_file
+
+        check_input_file(path, "--codec", "a LUT file (.json or .hex) or one of "
+                         + ", ".join(CODEC_NAMES))
         return load_lut(path)
     raise ValueError(
         f"unknown codec {spec!r}; expected one of {', '.join(CODEC_NAMES)} "

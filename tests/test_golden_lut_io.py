@@ -238,3 +238,14 @@ def test_load_lut_errors(tmp_path):
     binary.write_bytes(b"\xff\xfe\x00")
     with pytest.raises(ValueError, match="not a text file"):
         lut_io.load_lut(binary)
+
+
+def test_resolve_codec_says_what_is_wrong_with_a_path(tmp_path):
+    # Every --codec (lut, encode, decode, vectors, verilog, synth, sim) resolves here.
+    with pytest.raises(ValueError, match="is a directory; expected a LUT file"):
+        lut_io.resolve_codec(str(tmp_path))
+    with pytest.raises(ValueError, match="no such file"):
+        lut_io.resolve_codec(str(tmp_path / "missing.json"))
+    (tmp_path / "empty.hex").write_bytes(b"")
+    with pytest.raises(ValueError, match="empty"):
+        lut_io.resolve_codec(str(tmp_path / "empty.hex"))
