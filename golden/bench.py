@@ -108,7 +108,7 @@ def _progress(msg: str) -> None:
     print(f"[bench golden] {msg}", file=sys.stderr, flush=True)
 
 
-def run_golden_bench(quick: bool = False) -> str:
+def run_golden_bench(quick: bool = False, outdir=None) -> str:
     """Measure the golden codec; print progress, return a Markdown section.
 
     Parameters

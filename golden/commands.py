@@ -16,6 +16,7 @@ import os
 import shlex
 import sys
 from importlib.metadata import entry_points
+from pathlib import Path
 
 import numpy as np
 
@@ -379,14 +380,17 @@ def register_bench(subparsers) -> None:
     p.set_defaults(func=run_bench)
 
 
-def _run_target(ep, quick: bool) -> tuple[str, str]:
-    """(status, markdown section) of one target; never raises for the target's faults."""
+def _run_target(ep, quick: bool, outdir: Path | None) -> tuple[str, str]:
+    """(status, markdown section) of one target; never raises for the target's faults.
+
+    ``outdir`` is the report's directory (None for standard output): where a
+    target writes the files its section links, such as plots."""
     try:
         run = ep.load()
     except ImportError as exc:
         return "missing", f"## {ep.name}\n\n_Not run: `{ep.value}` is unavailable ({exc})._\n"
     try:
-        section = run(quick)
+        section = run(quick, outdir=outdir)
     except Exception as exc:  # a failing target is reported, the others still run
         msg = " ".join(f"{type(exc).__name__}: {exc}".split())
         return "failed", f"## {ep.name}\n\n_Failed: {msg}_\n"
@@ -406,7 +410,8 @@ def run_bench(args) -> int:
     for name in names:
         print(f"tritpack bench: running {name}{' (quick)' if args.quick else ''}",
               file=sys.stderr, flush=True)
-        status, section = _run_target(targets[name], args.quick)
+        status, section = _run_target(targets[name], args.quick,
+                                      None if out is None else out.parent)
         if status != "ok":
             _note(f"bench target {name} {status}: {section.splitlines()[-1].strip('_')}")
         if status == "failed":

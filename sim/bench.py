@@ -27,7 +27,7 @@ def _lines(lanes: int, quick: bool) -> int:
     return per_lane[lanes]
 
 
-def run_rtl_bench(quick: bool) -> str:
+def run_rtl_bench(quick: bool = False, outdir=None) -> str:
     """Return the Markdown section; print progress while running."""
     rng = np.random.default_rng(2024)
     rows = []

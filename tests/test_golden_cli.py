@@ -421,3 +421,21 @@ def test_bench_timers_are_public():
     assert bench.best_time(lambda: calls.append(1), 3) >= 0 and len(calls) == 4  # + warm-up
     assert bench.memcpy_time(np.zeros(1000, np.int8), 2) >= 0
     assert {"best_time", "memcpy_time"} <= set(bench.__all__)
+
+
+def test_bench_targets_get_the_report_directory(tmp_path, monkeypatch):
+    # A target writes the files its section links (plots) beside the report.
+    seen = {}
+
+    def target(quick, outdir=None):
+        seen["outdir"] = outdir
+        return "## fake\n"
+
+    mod = type(sys)("_tritpack_fake_bench")
+    mod.run = target
+    monkeypatch.setitem(sys.modules, "_tritpack_fake_bench", mod)
+    monkeypatch.setattr(commands, "_bench_targets",
+                        lambda: {"fake": fake_target("fake", "_tritpack_fake_bench:run")})
+    assert main(["bench", "fake", "-o", str(tmp_path / "PERF.md")]) == 0
+    assert seen["outdir"] == tmp_path
+    assert main(["bench", "fake"]) == 0 and seen["outdir"] is None

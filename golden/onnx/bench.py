@@ -143,7 +143,7 @@ def _create_time(path: Path, fold: bool, repeat: int) -> float:
     return best
 
 
-def run_onnx_bench(quick: bool = False) -> str:
+def run_onnx_bench(quick: bool = False, outdir=None) -> str:
     """Measure TernaryDecode in onnxruntime; print progress, return a Markdown section.
 
     Parameters

@@ -42,7 +42,7 @@ def _progress(msg: str) -> None:
 # --------------------------------------------------------------------- verilog
 
 
-def run_verilog_bench(quick: bool = False) -> str:
+def run_verilog_bench(quick: bool = False, outdir=None) -> str:
     """Time the Verilog generation of the engine for each lanes and option.
 
     Parameters
