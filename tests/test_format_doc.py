@@ -15,20 +15,14 @@ import pytest
 from tritpack import golden
 from tritpack.golden import lut_io
 
+from utils import doc_examples
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "FORMAT.md"
 TEXT = DOC.read_text(encoding="utf-8")
 
 
 def _examples() -> list[dict]:
-    blocks = re.findall(r"```tritpack-example\n(.*?)```", TEXT, flags=re.S)
-    out = []
-    for body in blocks:
-        fields = {}
-        for line in body.strip().splitlines():
-            key, _, value = line.partition(":")
-            fields[key.strip()] = value.strip()
-        out.append(fields)
-    return out
+    return doc_examples(TEXT, "tritpack-example")
 
 
 def _trits(text: str) -> np.ndarray:

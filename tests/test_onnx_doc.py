@@ -36,6 +36,8 @@ from tritpack.golden.onnx.function import (  # noqa: E402
 )
 from tritpack.golden.onnx.modelio import IR_OLDEST, OPSET_OLDEST  # noqa: E402
 
+from utils import doc_examples  # noqa: E402
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "TERNARYDECODE.md"
 TEXT = DOC.read_text(encoding="utf-8")
 
@@ -49,14 +51,7 @@ def table(marker: str) -> list[list[str]]:
 
 
 def examples() -> list[dict]:
-    out = []
-    for body in re.findall(r"```ternarydecode-example\n(.*?)```", TEXT, flags=re.S):
-        fields = {}
-        for line in body.strip().splitlines():
-            key, _, value = line.partition(":")
-            fields[key.strip()] = value.strip()
-        out.append(fields)
-    return out
+    return doc_examples(TEXT, "ternarydecode-example")
 
 
 def test_operator_marker():

@@ -6,6 +6,7 @@ writer built on the ``gguf`` package.  Test modules import this, never each othe
 from __future__ import annotations
 
 import itertools
+import re
 from dataclasses import dataclass
 
 import gguf
@@ -187,3 +188,18 @@ def run_cli(capsys, *argv):
     code = main([str(a) for a in argv])
     out, err = capsys.readouterr()
     return code, out, err
+
+
+# --- worked examples in the docs ------------------------------------------------------
+
+
+def doc_examples(text: str, tag: str) -> list[dict]:
+    """The ```` ```TAG ```` blocks of a Markdown text, each as its ``key: value`` lines."""
+    out = []
+    for body in re.findall(rf"```{re.escape(tag)}\n(.*?)```", text, flags=re.S):
+        fields = {}
+        for line in body.strip().splitlines():
+            key, _, value = line.partition(":")
+            fields[key.strip()] = value.strip()
+        out.append(fields)
+    return out
