@@ -20,6 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tritpack.cli import add_command
+
 from .blocks import BLOCK_SIZES, PackedTensor, check_block, pack, unpack
 from .codec import InvalidCodeError, decode
 from .fileio import atomic_output, check_output, write_output
@@ -39,7 +41,6 @@ __all__ = [
     "register_decode", "register_encode", "register_lut",
 ]
 
-_FMT = argparse.RawDescriptionHelpFormatter
 _CODEC_HELP = "codec: standard (default), tq1, or a custom LUT file (.json or hex)"
 _BLOCK_HELP = "trits per block: 320 (64 bytes, one cache line; default) or 640 (128 bytes)"
 
@@ -77,28 +78,13 @@ def _note(msg: str) -> None:
 
 def register_lut(subparsers) -> None:
     """Add ``tritpack lut`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "lut", formatter_class=_FMT,
-        help="export a codec's lookup table (hex for $readmemh, validity, JSON, C header)",
-        description="Export the lookup table of a codec for other tools.\n\n"
-        "formats:\n"
-        "  hex    $readmemh text: 256 rows (code 0x00 first) of 3 hex digits, the\n"
-        "         10-bit output row: trit i at bits [2i+1:2i], +1=01, 0=00, -1=11;\n"
-        "         invalid rows 000.  Each row's comment holds its validity column.\n"
-        "  valid  the validity column alone: 256 rows of 1 (valid) or 0\n"
-        "  json   {\"table\": [[t0,..,t4] or null, ...]} with 256 entries\n"
-        "  c      a C99 header: trits, validity, 10-bit rows, encode table\n\n"
-        "A custom LUT given as --codec FILE is validated (243 codes mapping one-to-one\n"
-        "onto all trit tuples) and can be converted between formats.\n\n"
-        "example:\n  tritpack lut --codec tq1 --format hex -o build/tq1.hex",
-    )
+    p = add_command(subparsers, "lut", run_lut, raw=True)
     add_codec_option(p)
     p.add_argument("--format", default="hex", choices=tuple(EXPORT_FORMATS),
                    help="output format (default: hex)")
     p.add_argument("-o", "--output", default="-", metavar="FILE",
                    help="output file (default: -, standard output)")
     add_force_option(p)
-    p.set_defaults(func=run_lut)
 
 
 #: File name suffixes that say which LUT format a file holds.
@@ -116,7 +102,24 @@ def _check_lut_suffix(path, fmt: str) -> None:
 
 
 def run_lut(args) -> int:
-    """Write the export of ``--codec`` in ``--format``."""
+    """export a codec's lookup table (hex for $readmemh, validity, JSON, C header)
+
+    Export the lookup table of a codec for other tools.
+
+    formats:
+      hex    $readmemh text: 256 rows (code 0x00 first) of 3 hex digits, the
+             10-bit output row: trit i at bits [2i+1:2i], +1=01, 0=00, -1=11;
+             invalid rows 000.  Each row's comment holds its validity column.
+      valid  the validity column alone: 256 rows of 1 (valid) or 0
+      json   {"table": [[t0,..,t4] or null, ...]} with 256 entries
+      c      a C99 header: trits, validity, 10-bit rows, encode table
+
+    A custom LUT given as --codec FILE is validated (243 codes mapping one-to-one
+    onto all trit tuples) and can be converted between formats.
+
+    example:
+      tritpack lut --codec tq1 --format hex -o build/tq1.hex
+    """
     out = check_output(args.output, force=args.force, stdout_ok=True, what="LUT file",
                        inputs=codec_inputs(args.codec))
     if out is not None:
@@ -147,19 +150,7 @@ def _check_encode_output(args) -> None:
 
 def register_encode(subparsers) -> None:
     """Add ``tritpack encode`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "encode", formatter_class=_FMT,
-        help="pack a tensor of trits (.npy, text, FILE.safetensors:NAME) into 5-trit bytes",
-        description="Pack a tensor of trits (-1, 0, 1) into bytes, five trits per byte, in\n"
-        "blocks of --block trits; the tail of the last block is padded with zero trits.\n"
-        "INPUT is a .npy (any shape, integer or float dtype), text of -1 0 1 separated\n"
-        "by spaces, commas or new lines (# starts a comment), or a tensor of a\n"
-        "safetensors or GGUF file as FILE.safetensors:NAME (needs the 'weights' extra).\n"
-        "The output is the packed bytes, raw or as a 1-D uint8 .npy.  The command that\n"
-        "restores the tensor exactly (tritpack decode with --shape, --codec, --block)\n"
-        "is printed.\n\n"
-        "example:\n  tritpack encode weights.npy -o weights.bin --codec tq1",
-    )
+    p = add_command(subparsers, "encode", run_encode, raw=True)
     p.add_argument("input", metavar="INPUT",
                    help="trits: .npy, text, or FILE.safetensors:NAME / FILE.gguf:NAME")
     p.add_argument("-o", "--output", required=True, metavar="FILE",
@@ -169,11 +160,23 @@ def register_encode(subparsers) -> None:
     p.add_argument("--format", default="auto", choices=("auto", "raw", "npy"),
                    help="output format; auto: npy if FILE ends in .npy, else raw bytes")
     add_force_option(p)
-    p.set_defaults(func=run_encode)
 
 
 def run_encode(args) -> int:
-    """Pack the input tensor into blocks and write the bytes atomically."""
+    """pack a tensor of trits (.npy, text, FILE.safetensors:NAME) into 5-trit bytes
+
+    Pack a tensor of trits (-1, 0, 1) into bytes, five trits per byte, in
+    blocks of --block trits; the tail of the last block is padded with zero trits.
+    INPUT is a .npy (any shape, integer or float dtype), text of -1 0 1 separated
+    by spaces, commas or new lines (# starts a comment), or a tensor of a
+    safetensors or GGUF file as FILE.safetensors:NAME (needs the 'weights' extra).
+    The output is the packed bytes, raw or as a 1-D uint8 .npy.  The command that
+    restores the tensor exactly (tritpack decode with --shape, --codec, --block)
+    is printed.
+
+    example:
+      tritpack encode weights.npy -o weights.bin --codec tq1
+    """
     _check_encode_output(args)
     lut = resolve_codec(args.codec)
     trits = load_trits(args.input, what="input")
@@ -217,18 +220,7 @@ def _parse_shape(text: str) -> tuple[int, ...]:
 
 def register_decode(subparsers) -> None:
     """Add ``tritpack decode`` to ``subparsers``."""
-    p = subparsers.add_parser(
-        "decode", formatter_class=_FMT,
-        help="unpack 5-trit bytes (raw or .npy) into a .npy tensor of int8 trits",
-        description="Unpack packed bytes (raw, or a 1-D uint8 .npy) into int8 trits, saved\n"
-        "as .npy.  The input must be whole blocks of --block trits.  With --shape the\n"
-        "padding is dropped (and checked to be zero trits) and the tensor reshaped;\n"
-        "without it, every trit of every block is written as a 1-D array.\n\n"
-        "An invalid code is an error naming its byte offset; --on-invalid zero decodes\n"
-        "it to five zero trits instead, as the hardware does.  When the bytes decode\n"
-        "cleanly with another built-in codec, the error says so.\n\n"
-        "example:\n  tritpack decode weights.bin --shape 4096,4096 -o weights.npy",
-    )
+    p = add_command(subparsers, "decode", run_decode, raw=True)
     p.add_argument("input", metavar="INPUT", help="packed bytes: raw file, or .npy of uint8")
     p.add_argument("-o", "--output", required=True, metavar="FILE.npy",
                    help="int8 trits as .npy (written atomically)")
@@ -241,11 +233,23 @@ def register_decode(subparsers) -> None:
     p.add_argument("--on-invalid", default="raise", choices=("raise", "zero"),
                    help="invalid codes: raise an error (default) or decode to zeros")
     add_force_option(p)
-    p.set_defaults(func=run_decode)
 
 
 def run_decode(args) -> int:
-    """Decode whole blocks, check shape and padding, write the .npy atomically."""
+    """unpack 5-trit bytes (raw or .npy) into a .npy tensor of int8 trits
+
+    Unpack packed bytes (raw, or a 1-D uint8 .npy) into int8 trits, saved
+    as .npy.  The input must be whole blocks of --block trits.  With --shape the
+    padding is dropped (and checked to be zero trits) and the tensor reshaped;
+    without it, every trit of every block is written as a 1-D array.
+
+    An invalid code is an error naming its byte offset; --on-invalid zero decodes
+    it to five zero trits instead, as the hardware does.  When the bytes decode
+    cleanly with another built-in codec, the error says so.
+
+    example:
+      tritpack decode weights.bin --shape 4096,4096 -o weights.npy
+    """
     check_output(args.output, force=args.force, suffixes=(".npy",), what="decoded output",
                  inputs=(args.input, *codec_inputs(args.codec)))
     lut = resolve_codec(args.codec)
@@ -356,20 +360,8 @@ def _bench_targets() -> dict:
 def register_bench(subparsers) -> None:
     """Add ``tritpack bench`` to ``subparsers``."""
     names = sorted(_bench_targets())
-    p = subparsers.add_parser(
-        "bench", formatter_class=_FMT,
-        help="run benchmarks (golden codec, Verilog, synthesis, RTL); "
-        "'all -o docs/PERFORMANCE.md' refreshes the performance page",
-        description="Run a benchmark target, or every target with 'all', and print the\n"
-        "Markdown report to standard output, or write it (atomically) where -o says.\n"
-        "'all' adds a header naming the machine and the command: 'make bench' runs\n"
-        "'tritpack bench all -o docs/PERFORMANCE.md --force'.  A target whose module\n"
-        "is missing is reported as not run; one that fails is reported as failed, the\n"
-        "others still run, and the exit status is 1.\n\n"
-        f"targets: {', '.join(names)} (plugins of the 'tritpack.bench' entry-point group)\n\n"
-        "examples:\n  tritpack bench golden --quick\n"
-        "  tritpack bench all -o docs/PERFORMANCE.md --force",
-    )
+    p = add_command(subparsers, "bench", run_bench, raw=True,
+                    fill={"targets": ", ".join(names)})
     p.add_argument("target", choices=names + ["all"], metavar="TARGET|all",
                    help=f"one of: {', '.join(names)}, all")
     p.add_argument("--quick", action="store_true",
@@ -377,7 +369,6 @@ def register_bench(subparsers) -> None:
     p.add_argument("-o", "--output", default="-", metavar="FILE",
                    help="write the Markdown report here (default: -, standard output)")
     add_force_option(p)
-    p.set_defaults(func=run_bench)
 
 
 def _run_target(ep, quick: bool, outdir: Path | None) -> tuple[str, str]:
@@ -398,7 +389,22 @@ def _run_target(ep, quick: bool, outdir: Path | None) -> tuple[str, str]:
 
 
 def run_bench(args) -> int:
-    """Run one target or all; for all, the report starts with a machine header."""
+    """run benchmarks (golden codec, Verilog, synthesis, RTL); 'all -o
+    docs/PERFORMANCE.md' refreshes the performance page
+
+    Run a benchmark target, or every target with 'all', and print the
+    Markdown report to standard output, or write it (atomically) where -o says.
+    'all' adds a header naming the machine and the command: 'make bench' runs
+    'tritpack bench all -o docs/PERFORMANCE.md --force'.  A target whose module
+    is missing is reported as not run; one that fails is reported as failed, the
+    others still run, and the exit status is 1.
+
+    targets: {targets} (plugins of the 'tritpack.bench' entry-point group)
+
+    examples:
+      tritpack bench golden --quick
+      tritpack bench all -o docs/PERFORMANCE.md --force
+    """
     from .bench import report_header
 
     out = check_output(args.output, force=args.force, stdout_ok=True, what="benchmark report")

@@ -8,14 +8,14 @@ file is replaced only with ``--force``, a missing directory is not created.
 
 from __future__ import annotations
 
-import argparse
 import resource
 import sys
 import time
 
+from tritpack.cli import add_command
 from tritpack.golden.fileio import check_output, write_output
 
-from .options import add_engine_options, engine_options
+from .options import add_engine_options, engine_options, positive_float
 
 __all__ = ["register_verilog"]
 
@@ -27,6 +27,12 @@ def _cpu_seconds() -> float:
 
 
 def _run(args) -> int:
+    """write the decode engine as Verilog with AXI4-Stream ports
+
+    Generate the streaming decode engine as one Verilog module with AXI4-Stream
+    ports (clk, rst, s_axis_*, m_axis_*, error) and a header saying what it is and
+    the command that writes it again.
+    """
     if args.ip is not None:
         return _run_ip(args)
     out = check_output(args.output, force=args.force, stdout_ok=True, suffixes=(".v",),
@@ -66,25 +72,9 @@ def _run_ip(args) -> int:
     return 0
 
 
-def _period(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive clock period in ns, not {text!r}")
-    return value
-
-
 def register_verilog(subparsers) -> None:
     """Add the ``verilog`` subcommand."""
-    p = subparsers.add_parser(
-        "verilog",
-        help="write the decode engine as Verilog with AXI4-Stream ports",
-        description="Generate the streaming decode engine as one Verilog module with "
-        "AXI4-Stream ports (clk, rst, s_axis_*, m_axis_*, error) and a header saying "
-        "what it is and the command that writes it again.",
-    )
+    p = add_command(subparsers, "verilog", _run)
     add_engine_options(p)
     p.add_argument("--module-name", default="ternary_decoder", metavar="NAME",
                    help="name of the Verilog module: an identifier, not a keyword "
@@ -97,8 +87,7 @@ def register_verilog(subparsers) -> None:
                        help="write an FPGA IP directory instead: the Verilog, a FuseSoC core "
                        "file, Verilog/VHDL instantiation templates, an example SDC and a "
                        "self-checking testbench (docs/IP.md)")
-    p.add_argument("--clock-period", type=_period, default=10.0, metavar="NS",
+    p.add_argument("--clock-period", type=positive_float, default=10.0, metavar="NS",
                    help="clock period of the example SDC with --ip (default 10 ns)")
     p.add_argument("--force", action="store_true",
                    help="replace an existing file (or a previous IP directory)")
-    p.set_defaults(func=_run)

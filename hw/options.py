@@ -21,7 +21,7 @@ from tritpack.golden.lut_io import resolve_codec
 
 from .lanes import IMPLS, REGISTRY, check_impl
 
-__all__ = ["ENGINE_OPTIONS", "add_engine_options", "engine_options"]
+__all__ = ["ENGINE_OPTIONS", "add_engine_options", "engine_options", "positive_float"]
 
 #: The keys of :func:`engine_options`, in the order of the engine's parameters.
 ENGINE_OPTIONS = ("lanes", "codec", "registered", "impl", "pipelined")
@@ -57,6 +57,34 @@ def add_engine_options(parser: argparse.ArgumentParser, *, lanes_default: int | 
                        help=f"lane decoder: {impls} (default {IMPLS[0]})")
     group.add_argument("--pipelined", action="store_true",
                        help="register the decoded output too: latency 2 clocks, higher Fmax")
+
+
+def positive_float(text: str) -> float:
+    """The argparse ``type`` of an option that takes a number > 0 (a period, a rate, seconds).
+
+    Parameters
+    ----------
+    text : str
+        The option's value as given.
+
+    Returns
+    -------
+    float
+        The number.
+
+    Raises
+    ------
+    argparse.ArgumentTypeError
+        If ``text`` is not a number, or is zero, negative or NaN; argparse
+        prints it after the option's name (``argument --mhz: expected ...``).
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
+    return value
 
 
 def engine_options(args: argparse.Namespace) -> dict:

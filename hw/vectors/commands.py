@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from tritpack.cli import CliError, Parser
+from tritpack.cli import CliError, Parser, add_command
 from tritpack.golden import CODEC_NAMES, vectors
 
 from ..options import add_engine_options, engine_options
@@ -40,15 +40,11 @@ _OPTION_NAMES = {"lines": "--lines", "seed": "--seed", "lanes": "--lanes",
 
 def register_vectors(subparsers) -> None:
     """Add ``tritpack vectors`` (and its ``verify`` form) to ``subparsers``."""
-    p = subparsers.add_parser(
-        "vectors",
-        help="golden vectors and a self-checking Verilog testbench for hardware teams",
+    p = add_command(
+        subparsers, "vectors", run,
         usage="tritpack vectors --lines N [--seed S] [--lanes L] [--codec C] [--registered] "
         "[--impl I] [--pipelined] [--invalid-rate R] [--distribution D] [--input FILE] "
-        "-o DIR [--force]\n       tritpack vectors verify DIR",
-        description="Write golden vectors, the engine and a plain Verilog-2005 "
-        "self-checking testbench to DIR; `tritpack vectors verify DIR` re-checks one.",
-    )
+        "-o DIR [--force]\n       tritpack vectors verify DIR")
     p.add_argument("--lines", type=int, metavar="N", help="number of 64-byte input lines "
                    "(with --input: default all of the file)")
     p.add_argument("--seed", type=int, metavar="S", help="seed of the data and of the "
@@ -66,7 +62,7 @@ def register_vectors(subparsers) -> None:
     p.add_argument("-o", "--out", metavar="DIR", help="output directory (its parent must exist)")
     p.add_argument("--force", action="store_true",
                    help="replace DIR if it is a previous vectors directory")
-    p.set_defaults(func=run, vectors_command=None)
+    p.set_defaults(vectors_command=None)
     # `verify` is a subcommand only as the first word: an optional subparser would take any
     # stray word (`--lut lut.hex`) for a mistyped subcommand name.
     v = Parser(prog="tritpack vectors verify", description="Re-check the hashes and the "
@@ -94,7 +90,11 @@ def register_vectors(subparsers) -> None:
 
 
 def run(args) -> int:
-    """Run either form of ``tritpack vectors``; return the exit status."""
+    """golden vectors and a self-checking Verilog testbench for hardware teams
+
+    Write golden vectors, the engine and a plain Verilog-2005 self-checking
+    testbench to DIR; `tritpack vectors verify DIR` re-checks one.
+    """
     if args.vectors_command == "verify":
         return _verify(args.dir)
     if args.out is None:
