@@ -10,7 +10,7 @@ import pytest
 
 from tritpack import golden
 from tritpack.golden import lut_io
-from tritpack.hw.options import ENGINE_OPTIONS, add_engine_options, engine_options
+from tritpack.hw.options import ENGINE_OPTIONS, add_engine_options, engine_options, positive_float
 
 
 def parse(argv, **kwargs):
@@ -95,3 +95,13 @@ def test_loads_without_amaranth():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("text", ["0", "-1", "nan", "abc", "-inf"])
+def test_positive_float_refuses(text):
+    with pytest.raises(argparse.ArgumentTypeError, match="expected a positive number"):
+        positive_float(text)
+
+
+def test_positive_float_accepts():
+    assert positive_float("4") == 4.0 and positive_float("0.5") == 0.5

@@ -134,3 +134,46 @@ def test_broken_pipe_is_quiet(monkeypatch, capsys, tmp_path):
     monkeypatch.setattr(cli.os, "dup2", lambda *a: None)  # keep pytest's stdout
     assert cli.main(["pipe"]) == 141
     assert capsys.readouterr().err == ""
+
+
+def test_add_command_takes_its_texts_from_the_docstring():
+    def run(args):
+        """Do the thing, in one
+        folded line.
+
+        What it does at length:
+          kept as written with raw.
+
+        Parameters
+        ----------
+        args : Namespace
+        """
+        return 0
+
+    sub = cli.Parser(prog="t").add_subparsers()
+    p = cli.add_command(sub, "thing", run, raw=True)
+    assert p.get_default("func") is run
+    assert sub.choices["thing"] is p
+    assert sub._choices_actions[0].help == "Do the thing, in one folded line."
+    assert p.description == "What it does at length:\n  kept as written with raw."
+    q = cli.add_command(sub, "other", lambda a: 0, doc=run)
+    assert "Parameters" not in q.description and q.get_default("func") is not run
+
+    def nodoc(args):
+        return 0
+
+    with pytest.raises(TypeError):
+        cli.add_command(sub, "bare", nodoc)
+
+
+def test_add_command_fills_places_only_when_asked():
+    def run(args):
+        """Help.
+
+        {n} x {m} and {literal}.
+        """
+
+    sub = cli.Parser(prog="t").add_subparsers()
+    assert cli.add_command(sub, "a", run).description == "{n} x {m} and {literal}."
+    filled = cli.add_command(sub, "b", run, fill={"n": 2, "m": 3, "literal": "{x}"})
+    assert filled.description == "2 x 3 and {x}."
