@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: venv tools test test-fast check-wheel demo bench verilog vectors diagrams lint regress formal clean
+.PHONY: venv tools test test-all check-wheel demo bench verilog vectors diagrams lint regress formal clean
 
 # The venv holds the project installed editable with every extra; it is rebuilt
 # only when pyproject.toml changes (idempotent).
@@ -28,15 +28,16 @@ tools:
 
 # Lint, a quick benchmark run (proves `make bench` works; asserts nothing about
 # speed) and the built wheel in fresh venvs come first, so the last lines
-# printed are pytest's summary.
+# printed are pytest's summary.  The tests marked slow (the whole pyslang
+# matrix, Verilator simulations) run in `make test-all`, not in CI.
 test: venv tools lint check-wheel
 	@mkdir -p build
 	$(BIN)/tritpack bench all --quick -o build/PERFORMANCE-quick.md --force
-	$(BIN)/python -m pytest -n auto -q
-
-# The suite without the tests marked slow.
-test-fast: venv tools
 	$(BIN)/python -m pytest -n auto -q -m "not slow"
+
+# Every test, the slow ones included.
+test-all: venv tools
+	$(BIN)/python -m pytest -n auto -q
 
 # The wheel as a user gets it: fresh venvs, outside the checkout (scripts/check_wheel.py).
 check-wheel: venv
