@@ -2,7 +2,7 @@
 
 ``@pytest.mark.needs_iverilog``, ``needs_verilator``, ``needs_sby`` and
 ``needs_cc`` skip a test, saying why, when the tool is not on PATH; ``slow``
-marks a test of more than a few seconds, left out by ``make test-fast``.
+marks a test of more than a few seconds, left out of ``make test`` (``make test-all`` runs it).
 Shared helpers are in ``utils.py``: test modules never import each other.
 """
 
