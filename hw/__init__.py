@@ -20,6 +20,10 @@
     The formal proofs (SymbiYosys); ``python -m tritpack.hw.formal``.
 :mod:`.vectors`
     The plain Verilog testbench written beside golden vectors (``tritpack vectors``).
+:mod:`.ip`
+    The engine as FPGA IP (``tritpack verilog --ip``) and the handshake diagrams.
+:mod:`.options`, :mod:`.tools`
+    The engine options of every command; the one lookup of the external tools.
 
 Importing :mod:`tritpack.hw` itself does not import Amaranth, so that the
 command line starts fast and lists every command without the ``hw`` extra.
