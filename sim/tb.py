@@ -35,7 +35,7 @@ from tritpack import golden
 
 from . import coverage as cov
 from .protocol import ProtocolChecker
-from .reference import as_lines, expected_transfers, line_ints, transfer_trits
+from .reference import as_lines, describe_transfer, expected_transfers, line_ints
 
 __all__ = ["CLOCK_NS", "GENERATORS", "PauseGenerator", "Scoreboard", "TB"]
 
@@ -167,15 +167,8 @@ class Scoreboard:
 
     def _describe(self, i: int, data, user, exp) -> str:
         beats = 64 // self.lanes
-        where = f"transfer {i} (line {i // beats}, bytes {(i % beats) * self.lanes}.."
-        where += f"{(i % beats + 1) * self.lanes - 1})"
-        if user[i] != exp.user[i]:
-            return f"{where}: tuser {user[i]}, expected {exp.user[i]}"
-        got, want = transfer_trits(data[i], self.lanes), transfer_trits(exp.data[i], self.lanes)
-        lanes = sorted({int(k) // 5 for k in np.flatnonzero(got != want)})
-        k = lanes[0]
-        return (f"{where}: lanes {lanes} differ, lane {k} trits {got[5 * k:5 * k + 5].tolist()}"
-                f", expected {want[5 * k:5 * k + 5].tolist()}")
+        return describe_transfer(i, i // beats, i % beats, self.lanes, data[i], exp.data[i],
+                                 user[i], exp.user[i])
 
     def _mismatch(self, count: int, msg: str) -> None:
         self.mismatches += count

@@ -10,38 +10,10 @@ import pytest
 from tritpack.hw.verilog import generate_verilog
 from tritpack.sim.runner import Variant, build, node_build_dir, run
 
+from utils import mutant_engine
+
 LANES = 8
 W = 10 * LANES
-
-_WRAPPER = """
-module ternary_decoder (
-  input clk, input rst,
-  input [511:0] s_axis_tdata, input s_axis_tvalid, output s_axis_tready, input s_axis_tlast,
-  output [{hi}:0] m_axis_tdata, output m_axis_tvalid, input m_axis_tready,
-  output m_axis_tlast, output m_axis_tuser, output error
-);
-  wire [{hi}:0] c_tdata;
-  wire c_s_tready, c_tvalid, c_tlast, c_tuser, c_error;
-  reg toggle = 0, rst_q = 0;
-  always @(posedge clk) begin toggle <= ~toggle; rst_q <= rst; end
-  ternary_decoder_core core (
-    .clk(clk), .rst({core_rst}),
-    .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid),
-    .s_axis_tready(c_s_tready), .s_axis_tlast(s_axis_tlast),
-    .m_axis_tdata(c_tdata), .m_axis_tvalid(c_tvalid), .m_axis_tready(m_axis_tready),
-    .m_axis_tlast(c_tlast), .m_axis_tuser(c_tuser), .error(c_error)
-  );
-  assign s_axis_tready = {s_tready};
-  assign m_axis_tdata = {tdata};
-  assign m_axis_tvalid = {tvalid};
-  assign m_axis_tlast = c_tlast;
-  assign m_axis_tuser = {tuser};
-  assign error = {error};
-endmodule
-"""
-
-_CORRECT = dict(core_rst="rst", s_tready="c_s_tready", tdata="c_tdata", tvalid="c_tvalid",
-                tuser="c_tuser", error="c_error")
 
 # name: (what is broken, the cocotb test that must fail, text its failure must contain)
 MUTANTS = {
@@ -75,7 +47,7 @@ def core_verilog():
 @pytest.mark.parametrize("mutant", sorted(MUTANTS))
 def test_broken_engine_is_caught(mutant, core_verilog, request):
     change, test, expected = MUTANTS[mutant]
-    wrapper = _WRAPPER.format(hi=W - 1, **{**_CORRECT, **change})
+    wrapper = mutant_engine(LANES, change)
     variant = Variant(LANES, "standard")
     build_dir = node_build_dir(request.node.nodeid)
     build(variant, build_dir, verilog=core_verilog + wrapper, waves=False)
@@ -88,7 +60,7 @@ def test_broken_engine_is_caught(mutant, core_verilog, request):
 
 def test_correct_wrapper_passes(core_verilog, request):
     """The wrapper itself, with nothing broken, passes the same tests."""
-    wrapper = _WRAPPER.format(hi=W - 1, **_CORRECT)
+    wrapper = mutant_engine(LANES, {})
     variant = Variant(LANES, "standard")
     build_dir = node_build_dir(request.node.nodeid)
     build(variant, build_dir, verilog=core_verilog + wrapper, waves=False)

@@ -208,9 +208,16 @@ def test_sim_on_verilator(tmp_path, capsys):
     assert main(argv) == 0
     out = capsys.readouterr().out
     assert "invalid codes: 64" in out and "error output: 1 (expected 1)" in out, out
-    binary = tmp_path / "b" / "sim" / "stream" / "verilator_lanes8_standard" / "tritpack_tb"
+    binary = (tmp_path / "b" / "sim" / "check" / "verilator_lanes8_standard" / "obj"
+              / "Vtritpack_check_tb")
     built = binary.stat().st_mtime_ns
     assert main(argv) == 0 and binary.stat().st_mtime_ns == built
     assert capsys.readouterr().out.rstrip().endswith("verdict: PASS")
+    # the cocotb testbench on Verilator too
+    assert main([*argv, "--testbench", "cocotb"]) == 0
+    out = capsys.readouterr().out
+    assert "testbench: cocotb" in out and out.rstrip().endswith("verdict: PASS"), out
+    assert (tmp_path / "b" / "sim" / "stream" / "verilator_lanes8_standard"
+            / "tritpack_tb").is_file()
     assert main([*argv, "--waves"]) == 2
     assert "waves are recorded with Icarus only" in capsys.readouterr().err

@@ -203,3 +203,44 @@ def doc_examples(text: str, tag: str) -> list[dict]:
             fields[key.strip()] = value.strip()
         out.append(fields)
     return out
+
+
+# -- broken engines: the generated engine (renamed ``ternary_decoder_core``) inside a
+# ``ternary_decoder`` wrapper that breaks one thing (tests/test_sim_broken.py and
+# tests/test_sim_hdlcheck.py)
+
+MUTANT_WRAPPER = """
+module ternary_decoder (
+  input clk, input rst,
+  input [511:0] s_axis_tdata, input s_axis_tvalid, output s_axis_tready, input s_axis_tlast,
+  output [{hi}:0] m_axis_tdata, output m_axis_tvalid, input m_axis_tready,
+  output m_axis_tlast, output m_axis_tuser, output error
+);
+  wire [{hi}:0] c_tdata;
+  wire c_s_tready, c_tvalid, c_tlast, c_tuser, c_error;
+  reg toggle = 0, rst_q = 0;
+  always @(posedge clk) begin toggle <= ~toggle; rst_q <= rst; end
+  ternary_decoder_core core (
+    .clk(clk), .rst({core_rst}),
+    .s_axis_tdata(s_axis_tdata), .s_axis_tvalid(s_axis_tvalid),
+    .s_axis_tready(c_s_tready), .s_axis_tlast(s_axis_tlast),
+    .m_axis_tdata(c_tdata), .m_axis_tvalid(c_tvalid), .m_axis_tready(m_axis_tready),
+    .m_axis_tlast(c_tlast), .m_axis_tuser(c_tuser), .error(c_error)
+  );
+  assign s_axis_tready = {s_tready};
+  assign m_axis_tdata = {tdata};
+  assign m_axis_tvalid = {tvalid};
+  assign m_axis_tlast = c_tlast;
+  assign m_axis_tuser = {tuser};
+  assign error = {error};
+endmodule
+"""
+
+MUTANT_CORRECT = dict(core_rst="rst", s_tready="c_s_tready", tdata="c_tdata", tvalid="c_tvalid",
+                tuser="c_tuser", error="c_error")
+
+
+def mutant_engine(lanes: int, change: dict) -> str:
+    """The wrapper module of a ``lanes``-lane core with ``change`` applied to
+    :data:`MUTANT_CORRECT` (empty: the correct engine)."""
+    return MUTANT_WRAPPER.format(hi=10 * lanes - 1, **{**MUTANT_CORRECT, **change})
