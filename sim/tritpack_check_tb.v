@@ -85,7 +85,7 @@ module tritpack_check_tb #(
   reg [2:0] wr, rd;                // ring pointers
   integer beat;
   reg [63:0] cycle, read_count, in_count, out_count, lines_out, mismatches, flagged;
-  reg [63:0] bad_bytes, quiet, drain;
+  reg [63:0] bad_bytes, quiet, drain;  // quiet: the last clock with a transfer
   reg [63:0] first_in, first_valid, first_out, last_out;
   reg [31:0] rnd_in, rnd_out;
   reg running, done, failed, pause_in, pause_out, flag_seen, packet_first;
@@ -282,18 +282,19 @@ module tritpack_check_tb #(
       end
     end else begin
       cycle = cycle + 1;
-      quiet = quiet + 1;
       // (every 1024 clocks: the checkers keep the first violation and its clock)
       if (cycle[9:0] == 0 && (s_axis_checker.failed || m_axis_checker.failed))
         fail("AXI4-Stream rule broken");
       // the sticky error: low until the clock after the first flagged transfer
-      if (!flag_seen && error !== 1'b0) fail("error rose before any transfer carried tuser");
-      if (flag_seen && error !== 1'b1) fail("error fell (or is X) after a transfer carried tuser");
+      if (error !== flag_seen) begin
+        if (flag_seen) fail("error fell (or is X) after a transfer carried tuser");
+        else fail("error rose before any transfer carried tuser");
+      end
       if (m_axis_tvalid === 1'b1 && first_valid == 0) first_valid = cycle;
 
       // ---- m_axis: check the transfer of this clock, then draw the next stall
       if (m_axis_tvalid === 1'b1 && m_axis_tready) begin
-        quiet = 0;
+        quiet = cycle;
         if (first_out == 0) first_out = cycle;
         last_out = cycle;
         if (in_count == lines_out) fail("a transfer more than the lines accepted");
@@ -332,7 +333,7 @@ module tritpack_check_tb #(
 
       // ---- s_axis: the line accepted in this clock goes to the ring; offer the next
       if (s_axis_tvalid && s_axis_tready === 1'b1) begin
-        quiet = 0;
+        quiet = cycle;
         if (first_in == 0) first_in = cycle;
         if (in_count - lines_out >= RING)
           fail("a line accepted while 8 were in flight (the engine holds at most 3)");
@@ -374,7 +375,7 @@ module tritpack_check_tb #(
           report;
           $finish;
         end
-      end else if (quiet > timeout) fail("timeout: no transfer on either port");
+      end else if (cycle - quiet > timeout) fail("timeout: no transfer on either port");
     end
   end
 endmodule
