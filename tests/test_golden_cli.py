@@ -439,3 +439,19 @@ def test_bench_targets_get_the_report_directory(tmp_path, monkeypatch):
     assert main(["bench", "fake", "-o", str(tmp_path / "PERF.md")]) == 0
     assert seen["outdir"] == tmp_path
     assert main(["bench", "fake"]) == 0 and seen["outdir"] is None
+
+
+def _sim_target(quick, outdir=None, sim=None):
+    return f"## simmy\n\nran on {sim}\n"
+
+
+def test_bench_sim_reaches_only_the_targets_that_take_it(capsys, monkeypatch):
+    targets = {
+        "golden": fake_target("golden", "tritpack.golden.bench:run_golden_bench"),
+        "simmy": fake_target("simmy", f"{__name__}:_sim_target"),
+    }
+    monkeypatch.setattr(commands, "_bench_targets", lambda: targets)
+    code, out, err = run(["bench", "simmy", "--sim", "verilator"], capsys)
+    assert code == 0 and "ran on verilator" in out, err
+    code, out, err = run(["bench", "golden", "--quick", "--sim", "verilator"], capsys)
+    assert code == 0 and "_Not run: it takes no --sim._" in out and "Gtrit/s" not in out
