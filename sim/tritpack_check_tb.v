@@ -15,7 +15,8 @@
 //               transfer must carry tuser)
 //   [1216]      tlast of the line; [1279:1217] zero
 // The source idles and the sink stalls with the chances +idle=PCT and +stall=PCT
-// (xorshift32 from +seed=N: the same pattern in every simulator).
+// (one xorshift32 step a clock from +seed=N, its low half for the source and its
+// high half for the sink: the same pattern in every simulator).
 //
 // Checked: every output transfer's tdata, tlast and tuser against the record of
 // its line (counted, not fatal: the first mismatches are reported); no transfer
@@ -87,30 +88,21 @@ module tritpack_check_tb #(
   reg [63:0] cycle, read_count, in_count, out_count, lines_out, mismatches, flagged;
   reg [63:0] bad_bytes, quiet, drain;  // quiet: the last clock with a transfer
   reg [63:0] first_in, first_valid, first_out, last_out;
-  reg [31:0] rnd_in, rnd_out;
+  reg [31:0] rnd;                  // xorshift32 state
+  reg [16:0] idle_t, stall_t;      // chance * 65536
   reg running, done, failed, pause_in, pause_out, flag_seen, packet_first;
   reg [63:0] idle_run, stall_run, packet_len;
   reg [63:0] idle_runs [0:NBINS-1];
   reg [63:0] stall_runs [0:NBINS-1];
   reg [63:0] packets [0:PBINS-1];
-  reg code_seen [0:LANES*256-1];   // lane * 256 + code
-  reg bad_seen [0:2*64*256-1];     // (place * 64 + position) * 256 + code; place 1 = last
+  reg [255:0] code_seen [0:LANES-1];  // bit c of lane l: code c seen at lane l
+  reg code_bit [0:LANES*256-1];    // the same, one bit a word: cheap to test in Icarus
+  reg [255:0] bad_seen [0:127];    // [place * 64 + position], place 1 = the last line
   reg [63:0] code_hits;
-  reg [255:0] row;
+  reg [7:0] code;
   reg [W-1:0] exp_word;
   reg exp_user, exp_last;
   integer p, k, got, reset_clocks;
-
-  // xorshift32: the same idle/stall pattern in every simulator ($random is not).
-  function [31:0] xorshift32;
-    input [31:0] x;
-    reg [31:0] y;
-    begin
-      y = x ^ (x << 13);
-      y = y ^ (y >> 17);
-      xorshift32 = y ^ (y << 5);
-    end
-  endfunction
 
   // The bin of a stall run of n clocks: 1, 2, 3-4, 5-8, 9-16, 17-63, 64+.
   function integer stall_bin;
@@ -165,9 +157,11 @@ module tritpack_check_tb #(
     begin
       if (code_hits < code_bins)   // a loop per line until every bin is hit
         for (p = 0; p < 64; p = p + 1) begin
-          k = ((p & (LANES - 1)) << 8) | rec[8*p +: 8];
-          if (!code_seen[k] && !rec[1152 + p]) begin
-            code_seen[k] = 1'b1;
+          code = rec[8*p +: 8];
+          k = ((p & (LANES - 1)) << 8) | code;
+          if (code_bit[k] !== 1'b1 && !rec[1152 + p]) begin  // X: never set, not seen
+            code_bit[k] = 1'b1;
+            code_seen[p & (LANES - 1)][code] = 1'b1;
             code_hits = code_hits + 1;
           end
         end
@@ -175,8 +169,8 @@ module tritpack_check_tb #(
         for (p = 0; p < 64; p = p + 1)
           if (rec[1152 + p]) begin
             bad_bytes = bad_bytes + 1;
-            if (packet_first) bad_seen[p * 256 + rec[8*p +: 8]] = 1'b1;
-            if (rec[1216]) bad_seen[(64 + p) * 256 + rec[8*p +: 8]] = 1'b1;
+            if (packet_first) bad_seen[p][rec[8*p +: 8]] = 1'b1;
+            if (rec[1216]) bad_seen[64 + p][rec[8*p +: 8]] = 1'b1;
           end
       packet_len = packet_len + 1;
       packet_first = rec[1216];
@@ -207,14 +201,9 @@ module tritpack_check_tb #(
       $fwrite(rfd, "\npackets");
       for (k = 0; k < PBINS; k = k + 1) $fwrite(rfd, " %0d", packets[k]);
       $fwrite(rfd, "\n");
-      for (p = 0; p < LANES; p = p + 1) begin
-        for (k = 0; k < 256; k = k + 1) row[k] = code_seen[p * 256 + k];
-        $fwrite(rfd, "codes %0d %h\n", p, row);
-      end
-      for (p = 0; p < 128; p = p + 1) begin
-        for (k = 0; k < 256; k = k + 1) row[k] = bad_seen[p * 256 + k];
-        if (row != 256'b0) $fwrite(rfd, "invalid %0d %0d %h\n", p / 64, p % 64, row);
-      end
+      for (p = 0; p < LANES; p = p + 1) $fwrite(rfd, "codes %0d %h\n", p, code_seen[p]);
+      for (p = 0; p < 128; p = p + 1)
+        if (bad_seen[p] != 256'b0) $fwrite(rfd, "invalid %0d %0d %h\n", p / 64, p % 64, bad_seen[p]);
       $fwrite(rfd, "end\n");
       $fclose(rfd);
     end
@@ -252,13 +241,13 @@ module tritpack_check_tb #(
     idle_run = 0; stall_run = 0; packet_len = 0; code_hits = 0; reset_clocks = 0;
     for (k = 0; k < NBINS; k = k + 1) begin idle_runs[k] = 0; stall_runs[k] = 0; end
     for (k = 0; k < PBINS; k = k + 1) packets[k] = 0;
-    for (k = 0; k < LANES * 256; k = k + 1) code_seen[k] = 1'b0;
-    for (k = 0; k < 2 * 64 * 256; k = k + 1) bad_seen[k] = 1'b0;
-    // Two streams from one seed, never the all-zero state of xorshift.
-    rnd_in = seed ^ 32'h9e3779b9;
-    if (rnd_in == 0) rnd_in = 32'h1;
-    rnd_out = xorshift32(seed ^ 32'h7f4a7c15);
-    if (rnd_out == 0) rnd_out = 32'h2;
+    for (k = 0; k < LANES; k = k + 1) code_seen[k] = 256'b0;
+    for (k = 0; k < 128; k = k + 1) bad_seen[k] = 256'b0;
+    // Never the all-zero state of xorshift.
+    rnd = seed ^ 32'h9e3779b9;
+    if (rnd == 0) rnd = 32'h1;
+    idle_t = idle * 65536 / 100;
+    stall_t = stall * 65536 / 100;
     $fwrite(rfd, "start lanes=%0d lines=%0d seed=%0d idle=%0d stall=%0d\n", LANES, lines,
             seed, idle, stall);
     if (idle > 99 || stall > 99) fail("+idle and +stall must be 0..99");
@@ -322,8 +311,11 @@ module tritpack_check_tb #(
           end else beat = beat + 1;
         end
       end
-      rnd_out = xorshift32(rnd_out);
-      pause_out = lines_out < lines && (rnd_out % 100) < stall;
+      // one step of xorshift32 a clock, inline: a function call costs Icarus more
+      rnd = rnd ^ (rnd << 13);
+      rnd = rnd ^ (rnd >> 17);
+      rnd = rnd ^ (rnd << 5);
+      pause_out = lines_out < lines && rnd[31:16] < stall_t;
       m_axis_tready <= !pause_out;
       if (pause_out) stall_run = stall_run + 1;
       else if (stall_run != 0) begin
@@ -345,8 +337,7 @@ module tritpack_check_tb #(
         sample_line;
         have_rec = 1'b0;
       end
-      rnd_in = xorshift32(rnd_in);
-      pause_in = read_count < lines && (rnd_in % 100) < idle;
+      pause_in = read_count < lines && rnd[15:0] < idle_t;
       if (pause_in) idle_run = idle_run + 1;
       else if (idle_run != 0) begin
         idle_runs[stall_bin(idle_run)] = idle_runs[stall_bin(idle_run)] + 1;
