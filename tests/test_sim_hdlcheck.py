@@ -202,3 +202,10 @@ def test_verilator_agrees(lanes, build):
     # the same xorshift pattern: the same clocks, transfers and coverage
     assert (a.clocks, a.transfers, a.cycles) == (b.clocks, b.transfers, b.cycles)
     assert a.coverage == b.coverage
+
+
+def test_waves_are_kept_on_icarus_and_refused_on_verilator(tmp_path):
+    r = check_lines(_lines(4), lanes=8, seed=1, sim="icarus", build_dir=tmp_path, waves=True)
+    assert r.passed and r.waves and open(r.waves, "rb").read(1)  # an FST with content
+    with pytest.raises(ValueError, match="waves are recorded with Icarus only"):
+        check_lines(_lines(4), lanes=8, sim="verilator", build_dir=tmp_path, waves=True)
