@@ -17,16 +17,24 @@ from amaranth.lib.wiring import In, Out
 from tritpack import golden
 from tritpack.golden import LANES
 
-from .lanes import IMPLS, check_impl
+from .lanes import IMPLS, REGISTRY, check_impl
 from .lanes.lane import InvalidFlags, LaneDecoder
 
 __all__ = [
-    "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_capacity", "engine_latency",
-    "input_layout", "output_layout",
+    "BAD_GROUP", "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_capacity",
+    "engine_latency", "group_flags", "input_layout", "output_layout",
 ]
 
 #: Width of one input line: 64 bytes, byte k at bits [8k+7:8k].
 LINE_BITS = 8 * golden.LINE_BYTES
+
+#: Bytes per bit of the pipelined engine's ``bad_groups`` register.
+BAD_GROUP = 4
+
+
+def group_flags(flags) -> list:
+    """Bit ``g``: any of the ``flags`` ``4g`` to ``4g + 3`` is set (:data:`BAD_GROUP`)."""
+    return [flags[g:g + BAD_GROUP].any() for g in range(0, len(flags), BAD_GROUP)]
 
 
 def input_layout() -> data.StructLayout:
@@ -120,12 +128,15 @@ class TernaryDecoder(wiring.Component):
       (``~o.valid | o.ready``), so the decode runs from the line register to
       the output register and nothing follows it.  The per-byte invalid flags
       of a beat are computed one clock ahead, when its bytes are loaded or
-      shifted into place, into a ``lanes``-bit register, so their OR and the
-      sticky ``error`` read only flip-flops.  It costs
-      ``11 * lanes + 3`` more flip-flops, one more when ``lanes < 64`` (707 for
-      ``lanes = 64``, 92 for 8) and two invalid-code checks per lane (one for
-      ``lanes = 64``), a few LUTs each; latency 2, same throughput, a higher
-      Fmax (docs/ENGINE.md has the figures).
+      shifted into place, into a ``lanes``-bit register (and their ORs by
+      four bytes into ``bad_groups``), so ``o.payload.invalid`` and the sticky
+      ``error`` read only flip-flops.  It costs ``11 * lanes`` flip-flops and a
+      few more (docs/ENGINE.md counts them) and two invalid-code checks per
+      lane (one for ``lanes = 64``); latency 2, same throughput, a higher Fmax.
+      With ``split`` (the default for ``impl="arith"`` at 64 lanes) the lane
+      decoder is cut in two: its front stage is registered one clock ahead in
+      ``pre``, like the flags, and only its back stage lies before the output
+      register; latency still 2.
       ``i.ready`` of the unregistered variant is then
       ``~busy | ((~o.valid | o.ready) & last beat)``.
 
@@ -142,6 +153,10 @@ class TernaryDecoder(wiring.Component):
     impl : str
         Lane decoder implementation, a name of :data:`tritpack.hw.lanes.IMPLS`
         (see :class:`~tritpack.hw.lanes.lane.LaneDecoder`).
+    split : bool or None
+        Pipelined only, for an ``impl`` with a split (``arith``): cut the lane
+        decoder around the ``pre`` register.  None (the default) splits when
+        ``lanes = 64``; ignored when not pipelined or the impl cannot split.
 
     Members
     -------
@@ -167,6 +182,14 @@ class TernaryDecoder(wiring.Component):
         The skid buffer and its flag (``registered=True``), else None.
     bad : Signal or None
         The invalid flags of the current beat's bytes (``pipelined=True``), else None.
+    bad_groups : Signal or None
+        Bit ``g``: any of ``bad[4g:4g+4]`` (``pipelined=True``), else None.
+    hold : Signal or None
+        ``busy & o.valid``, as a register (``pipelined=True``), else None.
+    pre : Signal or None
+        The front-stage state of the current beat's bytes (``split``), else None.
+    split : bool
+        Whether the lane decoder is split around ``pre``.
 
     Raises
     ------
@@ -177,7 +200,7 @@ class TernaryDecoder(wiring.Component):
     """
 
     def __init__(self, lanes: int = 64, codec="standard", registered: bool = False,
-                 impl: str = "rom", pipelined: bool = False):
+                 impl: str = "rom", pipelined: bool = False, *, split: bool | None = None):
         self._lanes, self._lut = check_parameters(lanes, codec, impl)
         self._registered = bool(registered)
         self._impl = impl
@@ -196,6 +219,15 @@ class TernaryDecoder(wiring.Component):
         self.skid = Signal(input_layout(), name="skid") if self._registered else None
         self.skid_full = Signal(name="skid_full") if self._registered else None
         self.bad = Signal(self._lanes, name="bad") if self._pipelined else None
+        self.hold = Signal(name="hold") if self._pipelined else None
+        groups = -(-self._lanes // BAD_GROUP)
+        self.bad_groups = Signal(groups, name="bad_groups") if self._pipelined else None
+        if split is None:
+            split = self.beats == 1
+        split = REGISTRY[impl].load_split() if self._pipelined and split else None
+        self._split = split
+        self.pre = (Signal(split[0].state_bits_of(self._lut) * self._lanes, name="pre")
+                    if split is not None else None)
 
     @property
     def lanes(self) -> int:
@@ -218,6 +250,11 @@ class TernaryDecoder(wiring.Component):
         return self._impl
 
     @property
+    def split(self) -> bool:
+        """Whether the lane decoder is split around the ``pre`` register."""
+        return self._split is not None
+
+    @property
     def latency(self) -> int:
         """Clocks from an input transfer to ``o.valid``: :func:`engine_latency`."""
         return engine_latency(self._pipelined)
@@ -229,31 +266,29 @@ class TernaryDecoder(wiring.Component):
 
     def elaborate(self, platform) -> Elaboratable:
         m = Module()
-        m.submodules.lanes = lanes = LaneDecoder(self._lanes, self._lut, self._impl)
         width = 8 * self._lanes            # bits of one beat
+        split = self._split
+        if split is None:
+            m.submodules.lanes = lanes = LaneDecoder(self._lanes, self._lut, self._impl)
+            # `line` shifts down by `lanes` bytes per beat, so the lanes always read
+            # its low bytes: a 2:1 mux per bit instead of a (64 / lanes):1 one.
+            m.d.comb += lanes.codes.eq(self.line.data[:width])
 
         line, busy, final = self.line, self.busy, self.final
         # The current beat leaves `line` in this clock: it is sent (default) or
         # taken by the output register (pipelined).
         step = Signal()
 
-        # `line` shifts down by `lanes` bytes per beat, so the lanes always read
-        # its low bytes: a 2:1 mux per bit instead of a (64 / lanes):1 one.
-        m.d.comb += lanes.codes.eq(line.data[:width])
         if self.beats == 1:
             m.d.comb += final.eq(1)
         else:
             beat = self.beat
             if not self._pipelined:
                 m.d.comb += final.eq(beat == self.beats - 1)
-            else:
-                # A register, set with the step to the final beat (and cleared by
-                # a load, below), to shorten the control path to `i.ready`/`busy`.
                 with m.If(step):
-                    m.d.sync += final.eq(beat == self.beats - 2)
+                    m.d.sync += line.data.eq(line.data >> width)
             with m.If(step):
                 m.d.sync += beat.eq(beat + 1)  # wraps to 0 after the final beat
-                m.d.sync += line.data.eq(line.data >> width)
 
         if not self._pipelined:
             m.d.comb += [
@@ -268,45 +303,70 @@ class TernaryDecoder(wiring.Component):
             # The output register stage (the canonical one of amaranth.lib.stream).
             taking = ~self.o.valid | self.o.ready
             bad = self.bad                 # invalid flags of the current beat's bytes
-            m.d.comb += step.eq(busy & taking)
+            # `taking` for the engine's state: with `hold` = busy & o.valid (a
+            # register), busy & taking = busy & advance.  The data registers
+            # (`line`, `final`, `bad`, `pre`) take their next value whenever a
+            # load or a step may happen, on `advance`, and the control reads
+            # `advance` rather than `taking`, so that neither has a path through
+            # the high-fanout enable of the output register.
+            advance = Signal()
+            m.d.comb += [advance.eq(~self.hold | self.o.ready), step.eq(busy & advance)]
             with m.If(taking):
                 m.d.sync += self.o.valid.eq(busy)
-            trits = lanes.trits
-            if lanes.reads_memory:
+            row = golden.TRIT_BITS * golden.TRITS_PER_BYTE
+            if split is not None:
+                # The back stage of the split decoder, from the registered state
+                # of the current beat (`pre`), masked by the registered flags.
+                m.submodules.back = back = split[1](self._lanes, self._lut)
+                m.d.comb += back.state.eq(self.pre)
+                trits = Cat(Mux(bad[k], 0, back.trits.word_select(k, row))
+                            for k in range(self._lanes))
+            else:
+                trits = lanes.trits
+            if split is None and lanes.reads_memory:
                 # A no-op (the ROM's rows of invalid codes are zero) that keeps
                 # Yosys from merging the output register into the ROM as 64
                 # synchronous read ports, which crashes `synth_ecp5`.
-                row = golden.TRIT_BITS * golden.TRITS_PER_BYTE
                 trits = Cat(Mux(lanes.invalid[k], 0, lanes.trits.word_select(k, row))
                             for k in range(self._lanes))
-            with m.If(step):
+            # Enabled by `taking` alone, one LUT from `o.valid` and `o.ready`: an
+            # idle engine fills the stage with a payload nobody reads (`o.valid`
+            # low), which the stream rules allow.
+            with m.If(taking):
                 m.d.sync += [
                     self.o.payload.data.eq(trits),
-                    self.o.payload.invalid.eq(bad.any()),
+                    self.o.payload.invalid.eq(self.bad_groups.any()),
                     self.o.payload.last.eq(line.last & final),
                 ]
             if self.beats > 1:
                 m.submodules.next_flags = next_flags = InvalidFlags(self._lanes, self._lut)
                 m.d.comb += next_flags.codes.eq(line.data[width:2 * width])
-                with m.If(step):
-                    m.d.sync += bad.eq(next_flags.invalid)
+                if split is not None:
+                    m.submodules.next_front = next_front = split[0](self._lanes, self._lut)
+                    m.d.comb += next_front.codes.eq(line.data[width:2 * width])
 
-        with m.If(step & final):
-            m.d.sync += busy.eq(0)
+        if not self._pipelined:
+            with m.If(step & final):
+                m.d.sync += busy.eq(0)
         with m.If(self.o.valid & self.o.ready & self.o.payload.invalid):
             m.d.sync += self.error.eq(1)
 
         # `line` is free for a new line in the next clock.
         free = Signal()
-        m.d.comb += free.eq(~busy | (taking & final))
+        if not self._pipelined:
+            m.d.comb += free.eq(~busy | (taking & final))
+        else:
+            m.d.comb += free.eq(~busy | (advance & final))
 
         # The line loaded into `line` when it is free.
         load = Signal()
+        avail = Signal()                   # a line is there to load
         source = Signal(input_layout())
         if not self._registered:
             m.d.comb += [
                 self.i.ready.eq(free),
-                load.eq(self.i.valid & self.i.ready),
+                avail.eq(self.i.valid),
+                load.eq(avail & free),
                 source.eq(self.i.payload),
             ]
         else:
@@ -315,7 +375,8 @@ class TernaryDecoder(wiring.Component):
             skid, skid_full = self.skid, self.skid_full
             m.d.comb += [
                 self.i.ready.eq(~skid_full),
-                load.eq(free & (skid_full | self.i.valid)),
+                avail.eq(skid_full | self.i.valid),
+                load.eq(avail & free),
                 source.eq(Mux(skid_full, skid, self.i.payload)),
             ]
             with m.If(free):
@@ -323,16 +384,55 @@ class TernaryDecoder(wiring.Component):
                     m.d.sync += skid_full.eq(0)
             with m.Elif(self.i.valid & self.i.ready):
                 m.d.sync += [skid.eq(self.i.payload), skid_full.eq(1)]
-        with m.If(load):
-            m.d.sync += [line.eq(source), busy.eq(1)]
-        if self._pipelined:
-            if self.beats > 1:
-                with m.If(load):
-                    m.d.sync += final.eq(0)
+        if not self._pipelined:
+            with m.If(load):
+                m.d.sync += [line.eq(source), busy.eq(1)]
+        else:
+            # One expression rather than two enables: a function of five
+            # registers and inputs.
+            busy_next = Signal()
+            m.d.comb += busy_next.eq(load | (busy & ~(advance & final)))
+            m.d.sync += [
+                busy.eq(busy_next),
+                # busy_next & next o.valid, written out case by case with `hold` =
+                # busy & o.valid, as a function of five registers and inputs, not
+                # six: with `taking`, a busy engine steps (and loads on its final
+                # beat); without, a busy engine holds and an idle one loads into
+                # a stalled output.
+                self.hold.eq(Mux(taking, busy & (avail | ~final), busy | avail)),
+            ]
+            # On `advance`, the data registers load or shift as `head` says, which
+            # depends on registers only: idle, or on the final beat.  A free
+            # `line` offered nothing takes `source` anyway, which is harmless:
+            # `busy` stays low.
+            head = Signal()
+            m.d.comb += head.eq(~busy | final)
             # The flags of a new line's first beat, computed as it is loaded.
             m.submodules.load_flags = load_flags = InvalidFlags(self._lanes, self._lut)
             m.d.comb += load_flags.codes.eq(source.data[:width])
-            with m.If(load):
-                m.d.sync += bad.eq(load_flags.invalid)
+            if split is not None:
+                # The front stage of the first beat's bytes, as they are loaded.
+                m.submodules.load_front = load_front = split[0](self._lanes, self._lut)
+                m.d.comb += load_front.codes.eq(source.data[:width])
+            with m.If(advance):
+                with m.If(head):
+                    m.d.sync += [line.eq(source), bad.eq(load_flags.invalid),
+                                 self.bad_groups.eq(Cat(group_flags(load_flags.invalid)))]
+                    if split is not None:
+                        m.d.sync += self.pre.eq(load_front.state)
+                    if self.beats > 1:
+                        m.d.sync += final.eq(0)
+                if self.beats > 1:
+                    with m.Else():
+                        # A register, set with the step to the final beat, to
+                        # shorten the control path to `i.ready`/`busy`.
+                        m.d.sync += [
+                            line.data.eq(line.data >> width),
+                            final.eq(beat == self.beats - 2),
+                            bad.eq(next_flags.invalid),
+                            self.bad_groups.eq(Cat(group_flags(next_flags.invalid))),
+                        ]
+                        if split is not None:
+                            m.d.sync += self.pre.eq(next_front.state)
 
         return m

@@ -152,13 +152,15 @@ class Variant:
 def regression_variants() -> list[Variant]:
     """The engine variants of the regression (CI-sized and `tritpack regress`):
     lanes 64, 8, 1 with both codecs; the registered engine; and the FPGA options
-    (``impl="arith"``, ``pipelined``) alone and combined."""
+    (``impl="arith"``, ``pipelined``) alone and combined, at 64 lanes with the split
+    lane decoder of the pipelined ``arith`` engine."""
     out = [Variant(lanes, codec) for codec in golden.CODEC_NAMES for lanes in (64, 8, 1)]
     out += [Variant(lanes, "standard", registered=True) for lanes in (64, 8, 1)]
     out += [
         Variant(64, "standard", impl="arith"),
         Variant(8, "tq1", impl="arith", pipelined=True),
         Variant(64, "standard", registered=True, pipelined=True),
+        Variant(64, "tq1", impl="arith", pipelined=True),
     ]
     return out
 

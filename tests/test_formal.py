@@ -119,7 +119,8 @@ def test_lemma_registers_are_the_engine_state(lanes, pipelined):
     engine = TernaryDecoder(lanes, registered=True, pipelined=pipelined)
     regs = engine_registers(engine)
     expected = {"line", "busy", "skid", "skid_full"} | ({"beat"} if lanes < 64 else set())
-    expected |= ({"bad"} | ({"final"} if lanes < 64 else set())) if pipelined else set()
+    expected |= ({"bad", "bad_groups", "hold"} | ({"final"} if lanes < 64 else set())
+                 if pipelined else set())
     assert set(regs) == expected
     bad = int(golden.get_lut("standard").invalid_codes[0])
     first = bytes([1, 2, bad]) + bytes(61)           # byte 2 (lane 0 of beat 1) invalid
@@ -149,9 +150,11 @@ def test_lemma_registers_are_the_engine_state(lanes, pipelined):
         assert seen["line"].data == int.from_bytes(first[2:], "little")
         assert seen["beat"] == 1 and seen["final"] == 0
         assert seen["bad"] == 0b01                   # flags of beat 1: byte 2 invalid
+        assert seen["bad_groups"] == 1 and seen["hold"] == 1
     else:                                            # the output stage took the first line
         assert seen["line"].data == int.from_bytes(second, "little")
         assert seen["bad"] == 1                      # flags of the second line: byte 0
+        assert seen["bad_groups"] == 1 and seen["hold"] == 1
     if not (pipelined and lanes == 64):              # the second line waits in the skid
         assert seen["skid_full"] == 1
         assert (seen["skid"].data, seen["skid"].last) == (int.from_bytes(second, "little"), 0)
@@ -162,3 +165,41 @@ def test_lemma_registers_are_the_engine_state(lanes, pipelined):
 def test_quick_subset_has_a_mutant_for_every_check():
     caught = {job.prop for job in quick_jobs() if job.mutant}
     assert caught == {*CHECKS, "lane"}
+
+
+def test_split_lemma_register_is_pre():
+    """With the split decoder, ``pre`` joins the lemma registers and holds the
+    front stage of the current beat (the lemma's claim, checked here by simulation)."""
+    from amaranth.sim import Simulator
+
+    from tritpack.hw.decoder import TernaryDecoder
+    from tritpack.hw.formal.properties import engine_registers
+    from tritpack.hw.lanes.arith import ArithFront
+
+    engine = TernaryDecoder(2, "tq1", impl="arith", pipelined=True, split=True)
+    regs = engine_registers(engine)
+    assert "pre" in regs and regs["pre"] is engine.pre
+    front = ArithFront(2, "tq1")
+    data = bytes(range(7, 71))
+    seen = {}
+
+    async def bench(ctx):
+        ctx.set(engine.o.ready, 0)
+        ctx.set(engine.i.payload.data, int.from_bytes(data, "little"))
+        ctx.set(engine.i.valid, 1)
+        await ctx.tick()
+        ctx.set(engine.i.valid, 0)
+        await ctx.tick().repeat(2)
+        seen["pre"] = ctx.get(engine.pre)
+
+    async def front_bench(ctx):
+        ctx.set(front.codes, int.from_bytes(data[2:4], "little"))  # beat 1: beat 0 went out
+        seen["front"] = ctx.get(front.state)
+
+    for dut, tb in ((engine, bench), (front, front_bench)):
+        sim = Simulator(dut)
+        if dut is engine:
+            sim.add_clock(1e-8)
+        sim.add_testbench(tb)
+        sim.run()
+    assert seen["pre"] == seen["front"] != 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import subprocess
 
+import numpy as np
 import pytest
 
 from tritpack import golden
@@ -21,7 +22,7 @@ from tritpack.cli import main as tritpack
 from tritpack.hw.decoder import TernaryDecoder
 from tritpack.hw.verilog import generate_verilog
 
-from utils import LINE, ref_decode, rtl_run, transfers
+from utils import LINE, assert_stream_rules, random_lines, ref_decode, rtl_run, transfers
 
 
 def engine(lanes, codec="standard", registered=False, impl="rom"):
@@ -61,6 +62,29 @@ def test_invalid_first_and_last_beat(lanes):
     assert got == ref_decode(lines, lanes, "standard")
     expected = {0, beats - 1, 2 * beats, 3 * beats - 1}
     assert {n for n, b in enumerate(got) if b.invalid} == expected
+
+
+# --- the split lane decoder (front stage one clock ahead, into `pre`) ------------------
+
+
+def test_split_is_chosen_at_64_lanes_for_arith_only():
+    assert engine(64, impl="arith").split and engine(64, impl="arith").pre is not None
+    assert not engine(8, impl="arith").split and engine(8, impl="arith").pre is None
+    assert not engine(64).split                                   # rom: no split
+    assert not TernaryDecoder(64, impl="arith").split             # not pipelined
+    assert TernaryDecoder(8, impl="arith", pipelined=True, split=True).split
+
+
+@pytest.mark.parametrize("codec", golden.CODEC_NAMES)
+@pytest.mark.parametrize(("lanes", "registered"), [(2, False), (8, True), (64, False),
+                                                   (64, True)])
+def test_split_decodes_like_golden(lanes, registered, codec):
+    """Random lines with invalid codes, input gaps and output back-pressure."""
+    dut = TernaryDecoder(lanes, codec, registered, "arith", pipelined=True, split=True)
+    lines = random_lines(np.random.default_rng(16 + lanes), 5, codec, invalid_rate=0.1)
+    trace = rtl_run(dut, lines, idle=(0, 2, 0), ready=(1, 0, 1, 1, 0, 0))
+    assert_stream_rules(trace)
+    assert transfers(trace) == ref_decode(lines, lanes, codec)
 
 
 # --- Verilog ---------------------------------------------------------------------------

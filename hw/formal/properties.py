@@ -41,7 +41,8 @@ from amaranth.lib import wiring
 
 from tritpack import golden
 
-from ..decoder import LINE_BITS, TernaryDecoder, engine_latency, input_layout
+from ..decoder import LINE_BITS, TernaryDecoder, engine_latency, group_flags, input_layout
+from ..lanes import REGISTRY
 from ..lanes.lane import LaneDecoder
 
 __all__ = [
@@ -105,10 +106,11 @@ def engine_registers(engine: TernaryDecoder) -> dict:
     """The registers the lemmas need, by name, from the engine's attributes.
 
     ``line`` and ``busy`` always; ``beat`` when ``lanes < 64``; ``skid`` and
-    ``skid_full`` when registered; ``bad``, and ``final`` when ``lanes < 64``,
-    when pipelined (``final`` is only a register then).
+    ``skid_full`` when registered; ``bad``, ``bad_groups``, ``hold``, and
+    ``final`` when ``lanes < 64``, when pipelined (``final`` is only a register
+    then); ``pre`` when the lane decoder is split.
     """
-    names = ["line", "busy", "beat", "skid", "skid_full", "bad"]
+    names = ["line", "busy", "beat", "skid", "skid_full", "bad", "bad_groups", "hold", "pre"]
     if engine.pipelined and engine.beats > 1:
         names.append("final")
     regs = {name: getattr(engine, name) for name in names}
@@ -130,12 +132,12 @@ class Mutant(wiring.Component):
     """
 
     def __init__(self, kind: str, lanes: int, codec="standard", registered: bool = False,
-                 pipelined: bool = False, impl: str = "rom"):
+                 pipelined: bool = False, impl: str = "rom", split: bool | None = None):
         if kind not in MUTANTS:
             raise ValueError(f"mutant must be one of {', '.join(MUTANTS)}, not {kind!r}")
         self.kind = kind
         table = swapped_lut(codec) if kind == "lut_entry" else codec
-        self.engine = TernaryDecoder(lanes, table, registered, impl, pipelined)
+        self.engine = TernaryDecoder(lanes, table, registered, impl, pipelined, split=split)
         self.internals = engine_registers(self.engine)
         super().__init__(self.engine.signature)
 
@@ -190,7 +192,7 @@ class Mutant(wiring.Component):
             o_payload = Cat(out.data[row:2 * row], out.data[:row], out.data[2 * row:],
                             out.last, out.invalid)
         elif kind == "last_every_beat":
-            out, line_last = inner.o.payload, self.internals["line"][-1]
+            out, line_last = inner.o.payload, self.internals["line"].last
             o_payload = Cat(out.data, out.last | line_last, out.invalid)
         elif kind == "invalid_masked":
             out = inner.o.payload
@@ -303,11 +305,13 @@ class DecoderHarness(Elaboratable):
         Check the engine's ``pipelined=True`` variant (latency 2).
     impl : str
         The engine's lane decoder implementation.
+    split : bool or None
+        The engine's ``split`` (None: its default).
     """
 
     def __init__(self, lanes: int, codec: str = "standard", registered: bool = False, *,
                  checks=CHECKS, lemmas: bool = True, covers: bool = False, mutant=None,
-                 pipelined: bool = False, impl: str = "rom"):
+                 pipelined: bool = False, impl: str = "rom", split: bool | None = None):
         unknown = set(checks) - set(CHECKS)
         if unknown:
             raise ValueError(f"checks must be among {', '.join(CHECKS)}, not {sorted(unknown)}")
@@ -316,9 +320,10 @@ class DecoderHarness(Elaboratable):
         self.lemmas = lemmas
         self.covers = covers
         if mutant is None:
-            self.dut = TernaryDecoder(lanes, codec, registered, impl, pipelined)
+            self.dut = TernaryDecoder(lanes, codec, registered, impl, pipelined, split=split)
         else:
-            self.dut = Mutant(mutant, lanes, codec, registered, pipelined, impl)
+            self.dut = Mutant(mutant, lanes, codec, registered, pipelined, impl, split)
+        self.impl = impl
 
     @staticmethod
     def _prop(m, kind, test, name):
@@ -417,7 +422,8 @@ class DecoderHarness(Elaboratable):
                            "error: rises on an invalid transfer, sticky")
 
         if self.lemmas and {"ready", "count", "data"} & set(checks):
-            self._occupancy_lemmas(m, regs, owed, inner, beats, most, past_i_fire, table)
+            self._occupancy_lemmas(m, regs, owed, inner, beats, most, past_i_fire, table,
+                                   o.valid)
         if self.lemmas and "data" in checks:
             self._tracking_lemmas(m, regs, owed, held, beats, width, tracked)
 
@@ -471,7 +477,8 @@ class DecoderHarness(Elaboratable):
         m.d.comb += t.due.eq(t.tracking & (t.ahead == 0) & (t.next == t.index))
         return t
 
-    def _occupancy_lemmas(self, m, regs, owed, inner, beats, most, past_i_fire, table):
+    def _occupancy_lemmas(self, m, regs, owed, inner, beats, most, past_i_fire, table,
+                          o_valid):
         """Engine registers `busy`, `beat`, `skid_full` (`final`, `bad`) from `owed`."""
         busy = regs["busy"]
         beat = regs.get("beat", Const(0))
@@ -496,6 +503,22 @@ class DecoderHarness(Elaboratable):
                            "lemma: bad flags the current beat")
             with m.If(past_i_fire):
                 self._prop(m, Assert, busy, "lemma: a line accepted last cycle is held")
+        if "bad_groups" in regs:
+            with m.If(busy):
+                self._prop(m, Assert, regs["bad_groups"] == Cat(group_flags(regs["bad"])),
+                           "lemma: bad_groups are the ORs of bad")
+        if "hold" in regs:
+            self._prop(m, Assert, regs["hold"] == (busy & o_valid),
+                       "lemma: hold is busy and o.valid")
+        if "pre" in regs:
+            line = input_layout()(regs["line"])
+            lanes = len(regs["bad"])
+            front = REGISTRY[self.impl].load_split()[0](lanes, self.codec)
+            m.submodules.lemma_front = front
+            m.d.comb += front.codes.eq(line.data[:8 * lanes])
+            with m.If(busy):
+                self._prop(m, Assert, regs["pre"] == front.state,
+                           "lemma: pre is the front stage of the current beat")
 
     def _tracking_lemmas(self, m, regs, owed, held, beats, width, t):
         """Where the tracked beat sits inside the engine.

@@ -34,10 +34,14 @@ from .. import tools
 from ..lanes import IMPLS
 from .properties import CHECKS, MUTANTS, DecoderHarness, LaneHarness
 
-__all__ = ["DEPTH", "Job", "Result", "all_jobs", "main", "quick_jobs", "run"]
+__all__ = ["DEPTH", "SPLIT_MUTANTS", "Job", "Result", "all_jobs", "main", "quick_jobs", "run"]
 
 #: Bounded depth of the proofs; k-induction looks back as far.
 DEPTH = 20
+
+#: Mutants also run on the split decoder (the others need a ROM or prove nothing new).
+SPLIT_MUTANTS = ("stall_glitch", "o_ready_ignored", "i_ready_ignored", "drop_beat", "dup_beat",
+                 "lanes_swapped", "last_every_beat", "invalid_masked", "error_early")
 
 #: Instances proved: (lanes, registered); each with every codec.
 INSTANCES = [(lanes, registered) for lanes in (1, 2) for registered in (False, True)]
@@ -65,6 +69,9 @@ class Job:
         Check the engine with its output register stage (latency 2).
     impl : str
         Lane decoder implementation of the engine (:data:`tritpack.hw.lanes.IMPLS`).
+    split : bool
+        Force the engine's split lane decoder (``split=True``, pipelined
+        ``arith``), which it only chooses by itself at 64 lanes.
     """
 
     prop: str
@@ -76,6 +83,7 @@ class Job:
     mutant: str | None = None
     pipelined: bool = False
     impl: str = "rom"
+    split: bool = False
 
     def __post_init__(self):
         if self.prop not in (*CHECKS, "cover", "lane"):
@@ -96,7 +104,8 @@ class Job:
         reg = "reg" if self.registered else "unreg"
         pipe = "-pipe" if self.pipelined else ""
         impl = "" if self.impl == IMPLS[0] else f"-{self.impl}"
-        return f"L{self.lanes}-{self.codec}-{reg}{pipe}{impl}"
+        split = "-split" if self.split else ""
+        return f"L{self.lanes}-{self.codec}-{reg}{pipe}{impl}{split}"
 
     @property
     def name(self) -> str:
@@ -116,13 +125,13 @@ class Job:
         if self.prop == "cover":
             return DecoderHarness(self.lanes, self.codec, self.registered, checks=(),
                                   covers=True, mutant=self.mutant, pipelined=self.pipelined,
-                                  impl=self.impl)
+                                  impl=self.impl, split=self.split or None)
         # Lemmas only serve induction and slow the bounded check down.  Mutants are
         # checked without them, so a check on the ports must be what catches them.
         lemmas = self.mode == "prove" and self.mutant is None
         return DecoderHarness(self.lanes, self.codec, self.registered, checks=(self.prop,),
                               lemmas=lemmas, mutant=self.mutant, pipelined=self.pipelined,
-                              impl=self.impl)
+                              impl=self.impl, split=self.split or None)
 
 
 @dataclass
@@ -305,6 +314,17 @@ def all_jobs(depth: int = DEPTH) -> list[Job]:
     # The stream logic does not depend on the lane decoder; one arith engine, whole.
     for prop in CHECKS:
         jobs.append(Job(prop, 2, "tq1", False, "prove", depth, pipelined=True, impl="arith"))
+    # The split decoder (its own at 64 lanes), forced at 2 lanes: both codecs,
+    # unregistered and registered, a cover, and mutants of its stream logic.
+    for codec, registered in (("tq1", False), ("standard", True)):
+        for prop in CHECKS:
+            jobs.append(Job(prop, 2, codec, registered, "prove", depth, pipelined=True,
+                            impl="arith", split=True))
+    jobs.append(Job("cover", 2, "standard", False, "cover", golden.LINE_BYTES // 2 + 5,
+                    pipelined=True, impl="arith", split=True))
+    for mutant in SPLIT_MUTANTS:
+        jobs.append(Job(MUTANTS[mutant][1], 2, "standard", False, "bmc", 10, mutant=mutant,
+                        pipelined=True, impl="arith", split=True))
     for mutant, (_, prop) in MUTANTS.items():
         # Without a skid buffer, i.ready only rises once a whole line is out.
         mutant_depth = golden.LINE_BYTES // 2 + 4 if prop == "ready" else 10

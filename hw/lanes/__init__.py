@@ -48,6 +48,13 @@ class LaneImpl:
         Its outputs are read ports of an Amaranth ``Memory``.
     summary : str
         One line for ``--help``.
+    split : tuple of str or None
+        The decoder cut in two, for a register between the halves: the classes
+        of its front stage (``codes: In(8·lanes)`` to ``state: Out(S·lanes)``,
+        with ``state_bits`` = S, and ``cls.state_bits_of(lut)`` = S before any
+        is built) and of its back stage (``state`` in,
+        ``trits: Out(10·lanes)`` out, not masked), both built as
+        ``cls(lanes, lut)``; None when it cannot be split.
     """
 
     name: str
@@ -56,10 +63,18 @@ class LaneImpl:
     codecs: tuple[str, ...] | None
     reads_memory: bool
     summary: str
+    split: tuple[str, str] | None = None
 
     def load(self) -> type:
         """The component class (imports Amaranth)."""
         return getattr(importlib.import_module(f"{__name__}.{self.module}"), self.cls_name)
+
+    def load_split(self) -> tuple[type, type] | None:
+        """The front and back stage classes of :attr:`split`, or None (imports Amaranth)."""
+        if self.split is None:
+            return None
+        module = importlib.import_module(f"{__name__}.{self.module}")
+        return getattr(module, self.split[0]), getattr(module, self.split[1])
 
 
 #: Lane decoder implementations: name -> :class:`LaneImpl`; the first is the default.
@@ -67,7 +82,8 @@ REGISTRY = {
     "rom": LaneImpl("rom", "rom", "RomLanes", None, True,
                     "one ROM in logic shared by all lanes, any codec"),
     "arith": LaneImpl("arith", "arith", "ArithLanes", ("standard", "tq1"), False,
-                      "nibble tables and a ternary adder per lane, codecs standard and tq1"),
+                      "nibble tables and a ternary adder per lane, codecs standard and tq1",
+                      split=("ArithFront", "ArithBack")),
 }
 
 #: The names of :data:`REGISTRY`, the default first.

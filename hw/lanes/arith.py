@@ -34,7 +34,10 @@ from tritpack.golden.lut_io import ROW_BITS
 
 from . import REGISTRY, check_impl, same_codec
 
-__all__ = ["ARITH_CODECS", "ArithByteDecoder", "ArithLanes", "arith_codec"]
+__all__ = [
+    "ARITH_CODECS", "CUT", "ArithBack", "ArithByteDecoder", "ArithFront", "ArithLanes",
+    "arith_codec",
+]
 
 #: Codecs that have an arithmetic decomposition (from the registry's entry).
 ARITH_CODECS = REGISTRY["arith"].codecs
@@ -98,10 +101,111 @@ def _table(m: Module, sel, width: int, fn, name: str) -> Signal:
     return out
 
 
+#: Digits the front stage of a split decoder adds (see :class:`ArithFront`).
+CUT = 2
+
+
+def _nibbles(m: Module, plan: _Plan, code):
+    """The nibble tables of one byte: ``hi``, ``lo`` digits, the initial carry
+    (None for ``standard``) and the invalid flag."""
+    hi = _table(m, code[4:], 2 * _DIGITS, lambda a: _digits_of(plan, plan.hi[a], _DIGITS), "hi")
+    lo_n = plan.lo_digits
+    lo = _table(m, code[:4], 2 * lo_n, lambda b: _digits_of(plan, plan.lo[b], lo_n), "lo")
+    a, b = code[4:], code[:4]
+    invalid = Signal()
+    if plan.carry is None:  # standard: invalid = c >= 243
+        carry = None
+        # b >= 3 spelled out: a comparison with the constant 3 is written as a
+        # 2-bit constant, which Verilator's -Wall flags as a width mismatch.
+        m.d.comb += invalid.eq(a.all() & (b[2:].any() | b[:2].all()))
+    else:
+        # With ra = 243a mod 16 and 243b mod 256 = 16 hb + lb:
+        # k = [ra + hb >= 16], and c is invalid when 243c mod 256 >= 243
+        # (see _tq1_invalid), that is when ra + hb == 15 and lb >= 3.
+        ra = _table(m, a, 4, lambda a: 243 * a % 16, "ra")
+        hb = _table(m, b, 4, lambda b: (243 * b % 256) >> 4, "hb")
+        lb3 = _table(m, b, 1, lambda b: int((243 * b % 256) & 15 >= 3), "lb3")
+        carry = Signal(name="k")
+        m.d.comb += [
+            carry.eq((ra + hb)[4]),
+            invalid.eq((hb == ~ra) & lb3),
+        ]
+    return hi, lo, carry, invalid
+
+
+def _encoding(plan: _Plan):
+    # Internal digit code = the 2-bit two's complement of the digit's trit, so
+    # the adder's sum bits are already the output bits.
+    enc = [t & 0b11 for t in plan.trit_of_digit]
+    return enc, {e: d for d, e in enumerate(enc)}
+
+
+def _digits_of(plan: _Plan, value: int, count: int) -> int:
+    enc, _ = _encoding(plan)
+    return sum(enc[(value // 3**i) % 3] << (2 * i) for i in range(count))
+
+
+def _ripple(m: Module, plan: _Plan, hi, lo, carry, first: int, stop: int):
+    """Digits ``first`` to ``stop - 1`` of ``hi + lo + carry``, and the carry out.
+
+    ``hi`` and ``lo`` hold the digits from ``first`` on.
+    """
+    enc, dec = _encoding(plan)
+    lo_n = plan.lo_digits
+
+    def add(x, y, cin):
+        """Digit sum: 2-bit x, y and a carry in -> 2-bit digit and carry out."""
+        if x not in dec or y not in dec:
+            return None
+        s = dec[x] + dec[y] + cin
+        return enc[s % 3] | ((s // 3) << 2)
+
+    # Only signals go into a table's select (a constant there would leave cases
+    # unreachable, which Verilator flags as an incomplete case).
+    digits = []
+    for i in range(first, stop):
+        j = i - first
+        x = hi[2 * j:2 * j + 2]
+        if i < lo_n and carry is not None:
+            sel, fn = Cat(x, lo[2 * j:2 * j + 2], carry), (
+                lambda v: add(v & 3, (v >> 2) & 3, v >> 4))
+        elif i < lo_n:
+            sel, fn = Cat(x, lo[2 * j:2 * j + 2]), lambda v: add(v & 3, v >> 2, 0)
+        else:  # above the low nibble's digits: add the carry alone
+            sel, fn = Cat(x, carry), lambda v: add(v & 3, enc[0], v >> 2)
+        r = _table(m, sel, 3, fn, f"sum{i}")
+        digits.append(r[:2])
+        carry = r[2]
+    return digits, carry
+
+
+def _front(m: Module, plan: _Plan, code):
+    """The front stage: the state (see :class:`ArithFront`) and the invalid flag."""
+    hi, lo, carry, invalid = _nibbles(m, plan, code)
+    digits, carry = _ripple(m, plan, hi, lo, carry, 0, CUT)
+    state = Cat(*digits, carry, hi[2 * CUT:], lo[2 * CUT:])
+    return state, invalid
+
+
+def _state_bits(plan: _Plan) -> int:
+    return 2 * CUT + 1 + 2 * (_DIGITS - CUT) + 2 * (plan.lo_digits - CUT)
+
+
+def _back(m: Module, plan: _Plan, state):
+    """The back stage: the trits (not masked) from the state of :func:`_front`."""
+    low, carry = state[:2 * CUT], state[2 * CUT]
+    rest = state[2 * CUT + 1:]
+    hi, lo = rest[:2 * (_DIGITS - CUT)], rest[2 * (_DIGITS - CUT):]
+    digits, _ = _ripple(m, plan, hi, lo, carry, CUT, _DIGITS)
+    digits = [low[2 * i:2 * i + 2] for i in range(CUT)] + digits
+    return Cat(*(digits[plan.order[n]] for n in range(_DIGITS)))
+
+
 class ArithByteDecoder(wiring.Component):
     """Decode one byte by nibble tables and a ternary ripple adder (see module docstring).
 
-    Combinational: latency 0, no state, no reset.
+    Combinational: latency 0, no state, no reset.  It is :class:`ArithFront`
+    and :class:`ArithBack` of one byte back to back, masked by the invalid flag.
 
     Parameters
     ----------
@@ -131,66 +235,106 @@ class ArithByteDecoder(wiring.Component):
 
     def elaborate(self, platform) -> Elaboratable:
         m = Module()
-        plan = self._plan
-        # Internal digit code = the 2-bit two's complement of the digit's trit, so
-        # the adder's sum bits are already the output bits.
-        enc = [t & 0b11 for t in plan.trit_of_digit]
-        dec = {e: d for d, e in enumerate(enc)}
-
-        def digits_of(value, count):
-            return sum(enc[(value // 3**i) % 3] << (2 * i) for i in range(count))
-
-        hi = _table(m, self.code[4:], 2 * _DIGITS, lambda a: digits_of(plan.hi[a], _DIGITS), "hi")
-        lo_n = plan.lo_digits
-        lo = _table(m, self.code[:4], 2 * lo_n, lambda b: digits_of(plan.lo[b], lo_n), "lo")
-        a, b = self.code[4:], self.code[:4]
-        invalid = Signal()
-        if plan.carry is None:  # standard: invalid = c >= 243
-            carry = None
-            # b >= 3 spelled out: a comparison with the constant 3 is written as a
-            # 2-bit constant, which Verilator's -Wall flags as a width mismatch.
-            m.d.comb += invalid.eq(a.all() & (b[2:].any() | b[:2].all()))
-        else:
-            # With ra = 243a mod 16 and 243b mod 256 = 16 hb + lb:
-            # k = [ra + hb >= 16], and c is invalid when 243c mod 256 >= 243
-            # (see _tq1_invalid), that is when ra + hb == 15 and lb >= 3.
-            ra = _table(m, a, 4, lambda a: 243 * a % 16, "ra")
-            hb = _table(m, b, 4, lambda b: (243 * b % 256) >> 4, "hb")
-            lb3 = _table(m, b, 1, lambda b: int((243 * b % 256) & 15 >= 3), "lb3")
-            carry = Signal(name="k")
-            m.d.comb += [
-                carry.eq((ra + hb)[4]),
-                invalid.eq((hb == ~ra) & lb3),
-            ]
-
-        def add(x, y, cin):
-            """Digit sum: 2-bit x, y and a carry in -> 2-bit digit and carry out."""
-            if x not in dec or y not in dec:
-                return None
-            s = dec[x] + dec[y] + cin
-            return enc[s % 3] | ((s // 3) << 2)
-
-        # Only signals go into a table's select (a constant there would leave cases
-        # unreachable, which Verilator flags as an incomplete case).
-        digits = []
-        for i in range(_DIGITS):
-            x = hi[2 * i:2 * i + 2]
-            if i < lo_n and carry is not None:
-                sel, fn = Cat(x, lo[2 * i:2 * i + 2], carry), (
-                    lambda v: add(v & 3, (v >> 2) & 3, v >> 4))
-            elif i < lo_n:
-                sel, fn = Cat(x, lo[2 * i:2 * i + 2]), lambda v: add(v & 3, v >> 2, 0)
-            else:  # above the low nibble's digits: add the carry alone
-                sel, fn = Cat(x, carry), lambda v: add(v & 3, enc[0], v >> 2)
-            r = _table(m, sel, 3, fn, f"sum{i}")
-            digits.append(r[:2])
-            carry = r[2]
-
-        trits = Cat(*(digits[plan.order[n]] for n in range(_DIGITS)))
+        state, invalid = _front(m, self._plan, self.code)
+        trits = _back(m, self._plan, state)
         m.d.comb += [
             self.invalid.eq(invalid),
             self.trits.eq(Mux(invalid, 0, trits)),
         ]
+        return m
+
+
+def _init_stage(stage, lanes: int, codec, signature) -> None:
+    """The parameters of :class:`ArithFront` or :class:`ArithBack`, then its signature."""
+    stage._lanes = lanes
+    stage._lut = golden.get_lut(codec)
+    stage._plan = _Plan(arith_codec(stage._lut))
+    stage.state_bits = _state_bits(stage._plan)
+    wiring.Component.__init__(stage, signature(stage.state_bits))
+
+
+class ArithFront(wiring.Component):
+    """The front stage of ``lanes`` arith decoders, for a register between the stages.
+
+    Combinational: latency 0, no state, no reset.  Per byte it looks up the
+    nibble tables and adds the low :data:`CUT` digits; its ``state`` holds
+    those digits, the carry out of them and the remaining digits of both
+    tables, which :class:`ArithBack` adds.  The pipelined engine registers the
+    state of a beat one clock ahead, so that only the back stage lies between
+    its registers and the output register.
+
+    Parameters
+    ----------
+    lanes : int
+        Number of bytes at once.
+    codec : str or golden.Lut
+        ``"standard"`` or ``"tq1"`` (or a golden LUT equal to one of them).
+
+    Members
+    -------
+    codes : ``In(8 * lanes)``
+        Byte ``k`` at bits [8k+7:8k].
+    state : ``Out(state_bits * lanes)``
+        The state of byte ``k`` in word ``k`` (:attr:`state_bits` wide).
+
+    Raises
+    ------
+    ValueError
+        For a codec without an arithmetic decomposition.
+    """
+
+    def __init__(self, lanes: int, codec="standard"):
+        _init_stage(self, lanes, codec, lambda bits: {
+            "codes": In(8 * lanes), "state": Out(bits * lanes)})
+
+    @staticmethod
+    def state_bits_of(codec) -> int:
+        """Bits of one byte's state for ``codec``, without building a stage."""
+        return _state_bits(_Plan(arith_codec(codec)))
+
+    def elaborate(self, platform) -> Elaboratable:
+        m = Module()
+        for k in range(self._lanes):
+            state, _ = _front(m, self._plan, self.codes.word_select(k, 8))
+            m.d.comb += self.state.word_select(k, self.state_bits).eq(state)
+        return m
+
+
+class ArithBack(wiring.Component):
+    """The back stage of ``lanes`` arith decoders: trits from :class:`ArithFront`'s state.
+
+    Combinational: latency 0, no state, no reset.  The trits of an invalid
+    code are not masked here: the engine masks them with its own invalid flags.
+
+    Parameters
+    ----------
+    lanes : int
+        Number of bytes at once.
+    codec : str or golden.Lut
+        ``"standard"`` or ``"tq1"`` (or a golden LUT equal to one of them).
+
+    Members
+    -------
+    state : ``In(state_bits * lanes)``
+        As :class:`ArithFront` gives it.
+    trits : ``Out(10 * lanes)``
+        Trit ``n`` of byte ``k`` at bits [10k+2n+1:10k+2n] for valid codes.
+
+    Raises
+    ------
+    ValueError
+        For a codec without an arithmetic decomposition.
+    """
+
+    def __init__(self, lanes: int, codec="standard"):
+        _init_stage(self, lanes, codec, lambda bits: {
+            "state": In(bits * lanes), "trits": Out(ROW_BITS * lanes)})
+
+    def elaborate(self, platform) -> Elaboratable:
+        m = Module()
+        for k in range(self._lanes):
+            trits = _back(m, self._plan, self.state.word_select(k, self.state_bits))
+            m.d.comb += self.trits.word_select(k, ROW_BITS).eq(trits)
         return m
 
 
