@@ -63,8 +63,9 @@ __all__ = [
 ]
 
 CHECK_TOPLEVEL = "tritpack_check_tb"
-#: The testbench's Verilog, package data of ``tritpack.sim``: checker, then top.
-CHECK_SOURCES = ("tritpack_axis_checker.v", "tritpack_check_tb.v")
+#: The testbench's Verilog, package data of ``tritpack.sim``: checker, the regression's
+#: top (engine and checkers), then this top.
+CHECK_SOURCES = ("tritpack_axis_checker.v", "tritpack_tb.v", "tritpack_check_tb.v")
 #: Bytes of one record of the stimulus stream (``tritpack_check_tb.v`` says its layout).
 RECORD_BYTES = 160
 #: Lines per chunk the refill thread computes and writes at once.

@@ -4,7 +4,8 @@
 // ports, so the cocotb drivers see the same `dut`, and one tritpack_axis_checker on
 // each of its two AXI4-Stream ports.  LANES must be the engine's lane count.
 module tritpack_tb #(
-  parameter LANES = 64             // bytes decoded per clock: m_axis_tdata is 10 * LANES bits
+  parameter LANES = 64,            // bytes decoded per clock: m_axis_tdata is 10 * LANES bits
+  parameter WATCH_X = 1            // the checkers' `data_x` (tritpack_check_tb turns it off)
 ) (
   input clk,
   input rst,                       // synchronous, active high
@@ -27,11 +28,11 @@ module tritpack_tb #(
     .m_axis_tready(m_axis_tready), .m_axis_tlast(m_axis_tlast),
     .m_axis_tuser(m_axis_tuser), .error(error)
   );
-  tritpack_axis_checker #(.W(512)) s_axis_checker (
+  tritpack_axis_checker #(.W(512), .WATCH_X(WATCH_X)) s_axis_checker (
     .clk(clk), .rst(rst), .tvalid(s_axis_tvalid), .tready(s_axis_tready),
     .tdata(s_axis_tdata), .tlast(s_axis_tlast), .tuser(1'b0)
   );
-  tritpack_axis_checker #(.W(10 * LANES)) m_axis_checker (
+  tritpack_axis_checker #(.W(10 * LANES), .WATCH_X(WATCH_X)) m_axis_checker (
     .clk(clk), .rst(rst), .tvalid(m_axis_tvalid), .tready(m_axis_tready),
     .tdata(m_axis_tdata), .tlast(m_axis_tlast), .tuser(m_axis_tuser)
   );
