@@ -25,7 +25,6 @@ This module imports no cocotb.
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import shutil
@@ -53,6 +52,7 @@ from .runner import (
     env_seed,
     env_sim,
     sim_root,
+    stamped_build,
     tool_env,
 )
 from .stream import StreamResult
@@ -150,16 +150,11 @@ def build_check(variant: Variant, build_dir: Path, sim: str, verilog: str | None
     if sim == "verilator":
         options = [*VERILATOR_ARGS, *VERILATOR_FAST,
                    *(a for flag in VERILATOR_OPT for a in ("-MAKEFLAGS", flag))]
-    stamp = hashlib.sha256("\0".join(
-        [sim, str(variant.lanes), text, *options]
-        + [p.read_text() for p in sources[1:]]).encode()).hexdigest()
+    stamp = [sim, str(variant.lanes), text, *options] + [p.read_text() for p in sources[1:]]
     exe = _executable(build_dir, sim)
-    with open(build_dir / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        stamp_file = build_dir / "build.stamp"
-        if stamp_file.is_file() and stamp_file.read_text() == stamp and exe.is_file():
+    with stamped_build(build_dir, stamp, ready=exe.is_file()) as stale:
+        if not stale:
             return exe
-        stamp_file.unlink(missing_ok=True)
         write_atomic(engine, text)
         log = build_dir / "build.log"
         if sim == "icarus":
@@ -178,7 +173,6 @@ def build_check(variant: Variant, build_dir: Path, sim: str, verilog: str | None
             tail = "\n".join(log.read_text(errors="replace").splitlines()[-15:])
             raise RuntimeError(f"building the fast-path testbench with {sim} failed "
                                f"(exit {done.returncode}); {log}:\n{tail}")
-        write_atomic(stamp_file, stamp)
     return exe
 
 

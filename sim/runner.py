@@ -46,7 +46,7 @@ from tritpack.golden.lut_io import export_lut
 __all__ = [
     "COVERAGE_TEST", "HDL_SOURCES", "SIMULATORS", "TOPLEVEL", "RunResult", "TestResult",
     "Variant", "build", "check_sim", "env_seed", "env_sim", "env_waves", "node_build_dir",
-    "regression_variants", "run", "sim_root", "tool_env",
+    "regression_variants", "run", "sim_root", "stamped_build", "tool_env",
 ]
 
 ENGINE = "ternary_decoder"       # the generated engine ...
@@ -312,6 +312,24 @@ def _hdl_sources() -> list[Path]:
     return [Path(str(hdl / name)) for name in HDL_SOURCES]
 
 
+@contextlib.contextmanager
+def stamped_build(build_dir: Path, parts, *, ready: bool = True):
+    """Hold ``build_dir``'s lock (one build at a time per directory) and yield whether
+    its build is stale: not made from exactly ``parts`` (a hash of them is kept in
+    ``build.stamp``) or, with ``ready`` False, missing its product.  A build that
+    leaves the block normally is stamped; one that raises stays stale."""
+    stamp = hashlib.sha256("\0".join(parts).encode()).hexdigest()
+    with open(build_dir / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        stamp_file = build_dir / "build.stamp"
+        if ready and stamp_file.is_file() and stamp_file.read_text() == stamp:
+            yield False
+            return
+        stamp_file.unlink(missing_ok=True)
+        yield True
+        write_atomic(stamp_file, stamp)
+
+
 def build(variant: Variant, build_dir: Path, *, verilog: str | None = None,
           waves: bool | None = None, sim: str | None = None) -> Path:
     """Generate ``variant``'s Verilog (or take ``verilog``, which must define the module
@@ -331,26 +349,19 @@ def build(variant: Variant, build_dir: Path, *, verilog: str | None = None,
     engine = build_dir / f"{ENGINE}.v"
     text = variant.verilog() if verilog is None else verilog
     sources = [engine, *_hdl_sources()]
-    stamp = hashlib.sha256("\0".join(
-        [sim, str(waves), str(variant.lanes), text]
-        + [p.read_text() for p in sources[1:]]).encode()).hexdigest()
-    with open(build_dir / ".lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        stamp_file = build_dir / "build.stamp"
-        if stamp_file.is_file() and stamp_file.read_text() == stamp:
-            return build_dir
-        stamp_file.unlink(missing_ok=True)
-        write_atomic(engine, text)
-        if variant.custom:
-            write_atomic(build_dir / _CODEC_FILE, export_lut(variant.lut, "json"))
-        args = [] if sim == "icarus" else list(VERILATOR_ARGS)
-        with tool_env(sim):
-            _runner(sim).build(
-                sources=sources, hdl_toplevel=TOPLEVEL, build_dir=build_dir, always=True,
-                timescale=TIMESCALE, parameters={"LANES": variant.lanes}, build_args=args,
-                waves=waves, log_file=build_dir / "build.log")
-        write_atomic(build_dir / "build.sim", sim)
-        write_atomic(stamp_file, stamp)
+    stamp = [sim, str(waves), str(variant.lanes), text] + [p.read_text() for p in sources[1:]]
+    with stamped_build(build_dir, stamp) as stale:
+        if stale:
+            write_atomic(engine, text)
+            if variant.custom:
+                write_atomic(build_dir / _CODEC_FILE, export_lut(variant.lut, "json"))
+            args = [] if sim == "icarus" else list(VERILATOR_ARGS)
+            with tool_env(sim):
+                _runner(sim).build(
+                    sources=sources, hdl_toplevel=TOPLEVEL, build_dir=build_dir, always=True,
+                    timescale=TIMESCALE, parameters={"LANES": variant.lanes}, build_args=args,
+                    waves=waves, log_file=build_dir / "build.log")
+            write_atomic(build_dir / "build.sim", sim)
     return build_dir
 
 

@@ -29,7 +29,7 @@ module tritpack_axis_checker #(
   reg [W-1:0] h_data;
   reg h_last, h_user;
   reg [3:0] code;
-  reg [31:0] now;
+  wire [31:0] now = clock + 1;
   // Rule 8 as it happens, between clock edges: the Python side wakes on it before
   // any driver samples the X (a 2-state simulator keeps it 0).
   // A wire over all of tdata costs an evaluation at every change of tdata: a testbench
@@ -42,12 +42,8 @@ module tritpack_axis_checker #(
       assign data_x = 1'b0;
     end
   endgenerate
-  // Blocking assignments throughout: these registers are read only by this block
-  // (and by the Python side between clocks), and in Icarus a nonblocking one costs an
-  // event each.
   always @(posedge clk) begin
     // The rules in priority order, the cheap guards first (this runs every clock).
-    now = clock + 1;
     code = 0;
     if (armed && !rst && tvalid !== 1'b0 && tvalid !== 1'b1) code = 1;
     else if (armed && !rst && tready !== 1'b0 && tready !== 1'b1) code = 2;
@@ -62,31 +58,31 @@ module tritpack_axis_checker #(
       if (^tdata === 1'bx) code = 8;
     end
     if (code != 0 && violation == 0) begin
-      violation = code;
-      violation_clock = now;
-      failed = 1;
+      violation <= code;
+      violation_clock <= now;
+      failed <= 1;
     end
-    clock = now;
+    clock <= now;
     if (rst === 1'b1) begin  // the counts start again at each reset
-      transfers = 0;
-      first_valid = 0;
-      first_transfer = 0;
-      last_transfer = 0;
+      transfers <= 0;
+      first_valid <= 0;
+      first_transfer <= 0;
+      last_transfer <= 0;
     end else begin
-      if (tvalid === 1'b1 && first_valid == 0) first_valid = now;
+      if (tvalid === 1'b1 && first_valid == 0) first_valid <= now;
       if (tvalid === 1'b1 && tready === 1'b1) begin
-        transfers = transfers + 1;
-        last_transfer = now;
-        if (first_transfer == 0) first_transfer = now;
+        transfers <= transfers + 1;
+        last_transfer <= now;
+        if (first_transfer == 0) first_transfer <= now;
       end
     end
-    held = tvalid === 1'b1 && tready !== 1'b1 && !rst;
+    held <= tvalid === 1'b1 && tready !== 1'b1 && !rst;
     if (tvalid === 1'b1 && tready !== 1'b1) begin  // what must hold to the next clock
-      h_data = tdata;
-      h_last = tlast;
-      h_user = tuser;
+      h_data <= tdata;
+      h_last <= tlast;
+      h_user <= tuser;
     end
-    if (rst) armed = 1;
-    prev_rst = rst === 1'b1;
+    if (rst) armed <= 1;
+    prev_rst <= rst === 1'b1;
   end
 endmodule

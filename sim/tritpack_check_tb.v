@@ -6,8 +6,8 @@
 //
 // Stimulus and expectations come from the golden model on the host, streamed
 // through +stream=FILE (a named pipe or a file) as records of 160 bytes, one per
-// line, read with $fscanf "%u" (raw binary, first byte at bits [7:0]: in Icarus
-// several times faster than $fread) as sim/hdlcheck.py writes them:
+// line, read with $fscanf "%u" (raw binary, first byte at bits [7:0]; Icarus reads
+// it faster than $fread) as sim/hdlcheck.py writes them:
 //   [511:0]     the line, byte k at [8k+7:8k]
 //   [1151:512]  its 320 expected trits, trit k at [2k+1:2k] (a transfer of beat b
 //               is bits [10*LANES*b +: 10*LANES] of them)
@@ -88,11 +88,11 @@ module tritpack_check_tb #(
   reg [63:0] idle_runs [0:NBINS-1];
   reg [63:0] stall_runs [0:NBINS-1];
   reg [63:0] packets [0:PBINS-1];
-  reg [255:0] code_seen [0:LANES-1];  // bit c of lane l: code c seen at lane l
-  reg code_bit [0:LANES*256-1];    // the same, one bit a word: cheap to test in Icarus
+  reg code_seen [0:LANES*256-1];   // [lane * 256 + code]; never written (X): not seen
   reg [255:0] bad_seen [0:127];    // [place * 64 + position], place 1 = the last line
   reg [63:0] code_hits;
   reg [7:0] code;
+  reg [255:0] row;
   reg [W-1:0] exp_word;
   reg exp_user, exp_last;
   integer p, k, got, reset_clocks;
@@ -152,9 +152,8 @@ module tritpack_check_tb #(
         for (p = 0; p < 64; p = p + 1) begin
           code = rec[8*p +: 8];
           k = ((p & (LANES - 1)) << 8) | code;
-          if (code_bit[k] !== 1'b1 && !rec[1152 + p]) begin  // X: never set, not seen
-            code_bit[k] = 1'b1;
-            code_seen[p & (LANES - 1)][code] = 1'b1;
+          if (code_seen[k] !== 1'b1 && !rec[1152 + p]) begin
+            code_seen[k] = 1'b1;
             code_hits = code_hits + 1;
           end
         end
@@ -194,7 +193,10 @@ module tritpack_check_tb #(
       $fwrite(rfd, "\npackets");
       for (k = 0; k < PBINS; k = k + 1) $fwrite(rfd, " %0d", packets[k]);
       $fwrite(rfd, "\n");
-      for (p = 0; p < LANES; p = p + 1) $fwrite(rfd, "codes %0d %h\n", p, code_seen[p]);
+      for (p = 0; p < LANES; p = p + 1) begin
+        for (k = 0; k < 256; k = k + 1) row[k] = code_seen[p * 256 + k] === 1'b1;
+        $fwrite(rfd, "codes %0d %h\n", p, row);
+      end
       for (p = 0; p < 128; p = p + 1)
         if (bad_seen[p] != 256'b0) $fwrite(rfd, "invalid %0d %0d %h\n", p / 64, p % 64, bad_seen[p]);
       $fwrite(rfd, "end\n");
@@ -234,7 +236,6 @@ module tritpack_check_tb #(
     idle_run = 0; stall_run = 0; packet_len = 0; code_hits = 0; reset_clocks = 0;
     for (k = 0; k < NBINS; k = k + 1) begin idle_runs[k] = 0; stall_runs[k] = 0; end
     for (k = 0; k < PBINS; k = k + 1) packets[k] = 0;
-    for (k = 0; k < LANES; k = k + 1) code_seen[k] = 256'b0;
     for (k = 0; k < 128; k = k + 1) bad_seen[k] = 256'b0;
     // Never the all-zero state of xorshift.
     rnd = seed ^ 32'h9e3779b9;
