@@ -21,12 +21,15 @@ from .lanes import IMPLS, REGISTRY, check_impl
 from .lanes.lane import InvalidFlags, LaneDecoder
 
 __all__ = [
-    "BAD_GROUP", "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_capacity",
+    "BAD_GROUP", "HOLD_LANES", "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_capacity",
     "engine_latency", "group_flags", "input_layout", "output_layout",
 ]
 
 #: Width of one input line: 64 bytes, byte k at bits [8k+7:8k].
 LINE_BITS = 8 * golden.LINE_BYTES
+
+#: Lanes whose data registers share one copy of the pipelined engine's ``hold``.
+HOLD_LANES = 16
 
 #: Bytes per bit of the pipelined engine's ``bad_groups`` register.
 BAD_GROUP = 4
@@ -157,6 +160,11 @@ class TernaryDecoder(wiring.Component):
         Pipelined only, for an ``impl`` with a split (``arith``): cut the lane
         decoder around the ``pre`` register.  None (the default) splits when
         ``lanes = 64``; ignored when not pipelined or the impl cannot split.
+    copies : int or None
+        Pipelined only: how many copies of ``hold`` and ``o.valid`` enable the
+        data registers, each for ``lanes / copies`` lanes (see
+        ``hold_copies``); a divisor of ``lanes``.  None (the default): one per
+        :data:`HOLD_LANES` lanes, at least one.  Same behaviour for any value.
 
     Members
     -------
@@ -186,6 +194,11 @@ class TernaryDecoder(wiring.Component):
         Bit ``g``: any of ``bad[4g:4g+4]`` (``pipelined=True``), else None.
     hold : Signal or None
         ``busy & o.valid``, as a register (``pipelined=True``), else None.
+    hold_copies, valid_copies : list of Signal
+        Pipelined: one copy of ``hold`` and one of ``o.valid`` per
+        :data:`HOLD_LANES` lanes (at least one), each the enable of its lanes'
+        data registers and output trits, so that no enable drives more than a
+        few hundred flip-flops; empty when not pipelined.
     pre : Signal or None
         The front-stage state of the current beat's bytes (``split``), else None.
     split : bool
@@ -194,13 +207,15 @@ class TernaryDecoder(wiring.Component):
     Raises
     ------
     ValueError
-        For an unsupported ``lanes``, an unknown codec or ``impl``.
+        For an unsupported ``lanes``, an unknown codec or ``impl``, or
+        ``copies`` not a divisor of ``lanes``.
     TypeError
         For a ``codec`` that is neither a name nor a golden LUT.
     """
 
     def __init__(self, lanes: int = 64, codec="standard", registered: bool = False,
-                 impl: str = "rom", pipelined: bool = False, *, split: bool | None = None):
+                 impl: str = "rom", pipelined: bool = False, *, split: bool | None = None,
+                 copies: int | None = None):
         self._lanes, self._lut = check_parameters(lanes, codec, impl)
         self._registered = bool(registered)
         self._impl = impl
@@ -220,6 +235,14 @@ class TernaryDecoder(wiring.Component):
         self.skid_full = Signal(name="skid_full") if self._registered else None
         self.bad = Signal(self._lanes, name="bad") if self._pipelined else None
         self.hold = Signal(name="hold") if self._pipelined else None
+        if copies is None:
+            copies = max(1, self._lanes // HOLD_LANES)
+        elif (isinstance(copies, bool) or not isinstance(copies, Integral) or copies < 1
+              or self._lanes % copies):
+            raise ValueError(f"copies must be a divisor of lanes ({self._lanes}), not {copies!r}")
+        copies = int(copies) if self._pipelined else 0
+        self.hold_copies = [Signal(name=f"hold_{k}") for k in range(copies)]
+        self.valid_copies = [Signal(name=f"valid_{k}") for k in range(copies)]
         groups = -(-self._lanes // BAD_GROUP)
         self.bad_groups = Signal(groups, name="bad_groups") if self._pipelined else None
         if split is None:
@@ -334,10 +357,18 @@ class TernaryDecoder(wiring.Component):
             # low), which the stream rules allow.
             with m.If(taking):
                 m.d.sync += [
-                    self.o.payload.data.eq(trits),
                     self.o.payload.invalid.eq(self.bad_groups.any()),
                     self.o.payload.last.eq(line.last & final),
                 ]
+            # The trits of each group of lanes on their own copy of `o.valid`
+            # (see `valid_copies`), which keeps each enable's fanout small.
+            per_copy = row * self._lanes // len(self.valid_copies)
+            for copy, valid_copy in enumerate(self.valid_copies):
+                bits = slice(copy * per_copy, (copy + 1) * per_copy)
+                with m.If(~valid_copy | self.o.ready):
+                    # Written with the copy's own state, so that synthesis cannot
+                    # merge the copies: the same value as `o.valid`.
+                    m.d.sync += [valid_copy.eq(busy), self.o.payload.data[bits].eq(trits[bits])]
             if self.beats > 1:
                 m.submodules.next_flags = next_flags = InvalidFlags(self._lanes, self._lut)
                 m.d.comb += next_flags.codes.eq(line.data[width:2 * width])
@@ -392,6 +423,8 @@ class TernaryDecoder(wiring.Component):
             # registers and inputs.
             busy_next = Signal()
             m.d.comb += busy_next.eq(load | (busy & ~(advance & final)))
+            hold_next = Signal()
+            m.d.comb += hold_next.eq(Mux(taking, busy & (avail | ~final), busy | avail))
             m.d.sync += [
                 busy.eq(busy_next),
                 # busy_next & next o.valid, written out case by case with `hold` =
@@ -399,8 +432,14 @@ class TernaryDecoder(wiring.Component):
                 # six: with `taking`, a busy engine steps (and loads on its final
                 # beat); without, a busy engine holds and an idle one loads into
                 # a stalled output.
-                self.hold.eq(Mux(taking, busy & (avail | ~final), busy | avail)),
+                self.hold.eq(hold_next),
             ]
+            for copy in self.hold_copies:
+                # The same value as `hold`, written with the copy's own state so
+                # that synthesis cannot merge the copies into one flip-flop: a
+                # busy engine takes when `advance` would (`hold` = busy & o.valid).
+                m.d.sync += copy.eq(Mux(busy, Mux(~copy | self.o.ready, avail | ~final, 1),
+                                        ~taking & avail))
             # On `advance`, the data registers load or shift as `head` says, which
             # depends on registers only: idle, or on the final beat.  A free
             # `line` offered nothing takes `source` anyway, which is harmless:
@@ -414,12 +453,14 @@ class TernaryDecoder(wiring.Component):
                 # The front stage of the first beat's bytes, as they are loaded.
                 m.submodules.load_front = load_front = split[0](self._lanes, self._lut)
                 m.d.comb += load_front.codes.eq(source.data[:width])
+            # The control registers take their next value on `advance`, read
+            # from `hold`; the data registers of each group of lanes on their own
+            # copy of it (see `hold_copies`), which keeps the fanout of each
+            # enable to a few hundred flip-flops.
             with m.If(advance):
                 with m.If(head):
-                    m.d.sync += [line.eq(source), bad.eq(load_flags.invalid),
+                    m.d.sync += [line.last.eq(source.last),
                                  self.bad_groups.eq(Cat(group_flags(load_flags.invalid)))]
-                    if split is not None:
-                        m.d.sync += self.pre.eq(load_front.state)
                     if self.beats > 1:
                         m.d.sync += final.eq(0)
                 if self.beats > 1:
@@ -427,12 +468,32 @@ class TernaryDecoder(wiring.Component):
                         # A register, set with the step to the final beat, to
                         # shorten the control path to `i.ready`/`busy`.
                         m.d.sync += [
-                            line.data.eq(line.data >> width),
                             final.eq(beat == self.beats - 2),
-                            bad.eq(next_flags.invalid),
                             self.bad_groups.eq(Cat(group_flags(next_flags.invalid))),
                         ]
+            state_bits = len(self.pre) // self._lanes if split is not None else 0
+            per_copy = self._lanes // len(self.hold_copies)
+            for copy, hold_copy in enumerate(self.hold_copies):
+                lanes_of_copy = range(copy * per_copy, (copy + 1) * per_copy)
+                # The bytes of `line` that these lanes read, at every beat.
+                byte_slices = [slice(8 * j, 8 * j + 8) for j in range(golden.LINE_BYTES)
+                               if j % self._lanes in lanes_of_copy]
+                lane_slice = slice(lanes_of_copy.start, lanes_of_copy.stop)
+                pre_slice = slice(state_bits * lanes_of_copy.start,
+                                  state_bits * lanes_of_copy.stop)
+                with m.If(~hold_copy | self.o.ready):
+                    with m.If(head):
+                        m.d.sync += [line.data[b].eq(source.data[b]) for b in byte_slices]
+                        m.d.sync += bad[lane_slice].eq(load_flags.invalid[lane_slice])
                         if split is not None:
-                            m.d.sync += self.pre.eq(next_front.state)
+                            m.d.sync += self.pre[pre_slice].eq(load_front.state[pre_slice])
+                    if self.beats > 1:
+                        with m.Else():
+                            # Shift down by one beat: byte j takes byte j + lanes.
+                            shifted = line.data >> width
+                            m.d.sync += [line.data[b].eq(shifted[b]) for b in byte_slices]
+                            m.d.sync += bad[lane_slice].eq(next_flags.invalid[lane_slice])
+                            if split is not None:
+                                m.d.sync += self.pre[pre_slice].eq(next_front.state[pre_slice])
 
         return m

@@ -121,6 +121,9 @@ def test_lemma_registers_are_the_engine_state(lanes, pipelined):
     expected = {"line", "busy", "skid", "skid_full"} | ({"beat"} if lanes < 64 else set())
     expected |= ({"bad", "bad_groups", "hold"} | ({"final"} if lanes < 64 else set())
                  if pipelined else set())
+    # One copy of `hold` and of `o.valid` per 16 lanes (at least one), pipelined.
+    copies = max(1, lanes // 16) if pipelined else 0
+    expected |= {f"{name}_{k}" for name in ("hold", "valid") for k in range(copies)}
     assert set(regs) == expected
     bad = int(golden.get_lut("standard").invalid_codes[0])
     first = bytes([1, 2, bad]) + bytes(61)           # byte 2 (lane 0 of beat 1) invalid
@@ -155,6 +158,9 @@ def test_lemma_registers_are_the_engine_state(lanes, pipelined):
         assert seen["line"].data == int.from_bytes(second, "little")
         assert seen["bad"] == 1                      # flags of the second line: byte 0
         assert seen["bad_groups"] == 1 and seen["hold"] == 1
+    for name in regs:                                # the copies: hold and o.valid
+        if name.startswith(("hold_", "valid_")):
+            assert seen[name] == 1, name
     if not (pipelined and lanes == 64):              # the second line waits in the skid
         assert seen["skid_full"] == 1
         assert (seen["skid"].data, seen["skid"].last) == (int.from_bytes(second, "little"), 0)

@@ -47,7 +47,7 @@ from ..lanes.lane import LaneDecoder
 
 __all__ = [
     "CHECKS", "COVERS", "MUTANTS", "DecoderHarness", "LaneHarness", "Mutant",
-    "engine_registers", "golden_rows", "swapped_lut",
+    "engine_registers", "golden_rows", "proof_copies", "swapped_lut",
 ]
 
 #: Assertion groups of :class:`DecoderHarness`, in report order.
@@ -102,18 +102,28 @@ def swapped_lut(codec="standard") -> golden.Lut:
     return golden.Lut.from_table(table, lut.valid, name=f"{lut.name}-swapped")
 
 
+def proof_copies(lanes: int, pipelined: bool) -> int | None:
+    """The engine's ``copies`` in the proofs: one per lane when pipelined, so that
+    the proofs at 2 lanes cover enables split between lanes (the generated
+    Verilog has one per 16 lanes, at least one)."""
+    return lanes if pipelined else None
+
+
 def engine_registers(engine: TernaryDecoder) -> dict:
     """The registers the lemmas need, by name, from the engine's attributes.
 
     ``line`` and ``busy`` always; ``beat`` when ``lanes < 64``; ``skid`` and
     ``skid_full`` when registered; ``bad``, ``bad_groups``, ``hold``, and
     ``final`` when ``lanes < 64``, when pipelined (``final`` is only a register
-    then); ``pre`` when the lane decoder is split.
+    then), and the copies ``hold_<k>`` and ``valid_<k>`` of ``hold`` and
+    ``o.valid``; ``pre`` when the lane decoder is split.
     """
     names = ["line", "busy", "beat", "skid", "skid_full", "bad", "bad_groups", "hold", "pre"]
     if engine.pipelined and engine.beats > 1:
         names.append("final")
     regs = {name: getattr(engine, name) for name in names}
+    # The copies of `hold` and `o.valid` that enable the data registers (pipelined).
+    regs.update({copy.name: copy for copy in engine.hold_copies + engine.valid_copies})
     return {name: reg for name, reg in regs.items() if reg is not None}
 
 
@@ -137,7 +147,8 @@ class Mutant(wiring.Component):
             raise ValueError(f"mutant must be one of {', '.join(MUTANTS)}, not {kind!r}")
         self.kind = kind
         table = swapped_lut(codec) if kind == "lut_entry" else codec
-        self.engine = TernaryDecoder(lanes, table, registered, impl, pipelined, split=split)
+        self.engine = TernaryDecoder(lanes, table, registered, impl, pipelined, split=split,
+                                     copies=proof_copies(lanes, pipelined))
         self.internals = engine_registers(self.engine)
         super().__init__(self.engine.signature)
 
@@ -320,7 +331,8 @@ class DecoderHarness(Elaboratable):
         self.lemmas = lemmas
         self.covers = covers
         if mutant is None:
-            self.dut = TernaryDecoder(lanes, codec, registered, impl, pipelined, split=split)
+            self.dut = TernaryDecoder(lanes, codec, registered, impl, pipelined, split=split,
+                                      copies=proof_copies(lanes, pipelined))
         else:
             self.dut = Mutant(mutant, lanes, codec, registered, pipelined, impl, split)
         self.impl = impl
@@ -421,6 +433,12 @@ class DecoderHarness(Elaboratable):
                 self._prop(m, Assert, dut.error == (past_error | past_err_fire),
                            "error: rises on an invalid transfer, sticky")
 
+        if self.lemmas and {"output", "ready", "count", "data"} & set(checks):
+            # The copies of o.valid enable the output trits: the output check
+            # needs them too (alone, this lemma is inductive).
+            for name, reg in regs.items():
+                if name.startswith("valid_"):
+                    self._prop(m, Assert, reg == o.valid, f"lemma: {name} is o.valid")
         if self.lemmas and {"ready", "count", "data"} & set(checks):
             self._occupancy_lemmas(m, regs, owed, inner, beats, most, past_i_fire, table,
                                    o.valid)
@@ -510,6 +528,10 @@ class DecoderHarness(Elaboratable):
         if "hold" in regs:
             self._prop(m, Assert, regs["hold"] == (busy & o_valid),
                        "lemma: hold is busy and o.valid")
+        for name, reg in regs.items():
+            if name.startswith("hold_"):
+                self._prop(m, Assert, reg == (busy & o_valid),
+                           f"lemma: {name} is busy and o.valid, as hold")
         if "pre" in regs:
             line = input_layout()(regs["line"])
             lanes = len(regs["bad"])
