@@ -87,6 +87,31 @@ def test_split_decodes_like_golden(lanes, registered, codec):
     assert transfers(trace) == ref_decode(lines, lanes, codec)
 
 
+# --- copies of the enables (`hold` and `o.valid`) ---------------------------------------
+
+
+def test_enable_copies_default_and_errors():
+    """One copy per 16 lanes, at least one; none when not pipelined; a value that
+    does not divide ``lanes`` is refused, saying what was expected."""
+    assert [len(engine(n).hold_copies) for n in (1, 8, 16, 64)] == [1, 1, 1, 4]
+    assert len(engine(64).valid_copies) == 4 and TernaryDecoder(64).hold_copies == []
+    for bad in (3, 0, True, 2.0):
+        with pytest.raises(ValueError, match=r"copies must be a divisor of lanes \(8\)"):
+            TernaryDecoder(8, pipelined=True, copies=bad)
+
+
+@pytest.mark.parametrize(("lanes", "copies", "impl"), [(8, 8, "rom"), (8, 2, "arith"),
+                                                       (64, 64, "arith"), (64, 1, "rom")])
+def test_enable_copies_decode_like_golden(lanes, copies, impl):
+    """Any number of copies decodes the same, under input gaps and back-pressure."""
+    dut = TernaryDecoder(lanes, "standard", False, impl, pipelined=True, copies=copies)
+    assert len(dut.hold_copies) == len(dut.valid_copies) == copies
+    lines = random_lines(np.random.default_rng(160 + copies), 4, "standard", invalid_rate=0.1)
+    trace = rtl_run(dut, lines, idle=(0, 2, 0), ready=(1, 0, 1, 1, 0, 0))
+    assert_stream_rules(trace)
+    assert transfers(trace) == ref_decode(lines, lanes, "standard")
+
+
 # --- Verilog ---------------------------------------------------------------------------
 
 
