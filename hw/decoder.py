@@ -21,8 +21,8 @@ from .lanes import IMPLS, REGISTRY, check_impl
 from .lanes.lane import InvalidFlags, LaneDecoder
 
 __all__ = [
-    "BAD_GROUP", "HOLD_LANES", "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters", "engine_capacity",
-    "engine_latency", "group_flags", "input_layout", "output_layout",
+    "BAD_GROUP", "HOLD_LANES", "LANES", "LINE_BITS", "TernaryDecoder", "check_parameters",
+    "engine_capacity", "engine_latency", "group_flags", "input_layout", "output_layout",
 ]
 
 #: Width of one input line: 64 bytes, byte k at bits [8k+7:8k].
