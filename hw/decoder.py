@@ -473,6 +473,7 @@ class TernaryDecoder(wiring.Component):
                         ]
             state_bits = len(self.pre) // self._lanes if split is not None else 0
             per_copy = self._lanes // len(self.hold_copies)
+            shifted = line.data >> width   # the next beat: byte j takes byte j + lanes
             for copy, hold_copy in enumerate(self.hold_copies):
                 lanes_of_copy = range(copy * per_copy, (copy + 1) * per_copy)
                 # The bytes of `line` that these lanes read, at every beat.
@@ -489,8 +490,6 @@ class TernaryDecoder(wiring.Component):
                             m.d.sync += self.pre[pre_slice].eq(load_front.state[pre_slice])
                     if self.beats > 1:
                         with m.Else():
-                            # Shift down by one beat: byte j takes byte j + lanes.
-                            shifted = line.data >> width
                             m.d.sync += [line.data[b].eq(shifted[b]) for b in byte_slices]
                             m.d.sync += bad[lane_slice].eq(next_flags.invalid[lane_slice])
                             if split is not None:
