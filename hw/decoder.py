@@ -59,7 +59,8 @@ def output_layout(lanes: int) -> data.StructLayout:
     })
 
 
-def check_parameters(lanes, codec="standard", impl="rom") -> tuple[int, golden.Lut]:
+def check_parameters(lanes, codec="standard", impl="rom",
+                     pipelined: bool | None = None) -> tuple[int, golden.Lut]:
     """Check the parameters of :class:`TernaryDecoder`; return ``lanes`` and the LUT.
 
     Callers that build a design around the engine check first, so that a bad
@@ -68,8 +69,9 @@ def check_parameters(lanes, codec="standard", impl="rom") -> tuple[int, golden.L
     Raises
     ------
     ValueError
-        For an unsupported ``lanes``, an unknown codec or ``impl``, or
-        ``impl="arith"`` with a custom codec.
+        For an unsupported ``lanes``, an unknown codec or ``impl``,
+        ``impl="arith"`` with a custom codec, or ``impl="bram"`` with
+        ``pipelined`` false (None: not checked).
     TypeError
         For a ``codec`` that is neither a name nor a golden LUT.
     """
@@ -78,7 +80,7 @@ def check_parameters(lanes, codec="standard", impl="rom") -> tuple[int, golden.L
     if impl not in IMPLS:
         raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
     lut = golden.get_lut(codec)
-    check_impl(impl, lut)
+    check_impl(impl, lut, pipelined)
     return int(lanes), lut
 
 
@@ -216,7 +218,7 @@ class TernaryDecoder(wiring.Component):
     def __init__(self, lanes: int = 64, codec="standard", registered: bool = False,
                  impl: str = "rom", pipelined: bool = False, *, split: bool | None = None,
                  copies: int | None = None):
-        self._lanes, self._lut = check_parameters(lanes, codec, impl)
+        self._lanes, self._lut = check_parameters(lanes, codec, impl, bool(pipelined))
         self._registered = bool(registered)
         self._impl = impl
         self._pipelined = bool(pipelined)
@@ -291,8 +293,15 @@ class TernaryDecoder(wiring.Component):
         m = Module()
         width = 8 * self._lanes            # bits of one beat
         split = self._split
+        # A table read synchronously (`bram`): its read registers are the output
+        # register of the trits (pipelined only, see `check_impl`).
+        sync_read = REGISTRY[self._impl].pipelined_only
         if split is None:
-            m.submodules.lanes = lanes = LaneDecoder(self._lanes, self._lut, self._impl)
+            if sync_read:
+                lanes = REGISTRY[self._impl].load()(self._lanes, self._lut)
+            else:
+                lanes = LaneDecoder(self._lanes, self._lut, self._impl)
+            m.submodules.lanes = lanes
             # `line` shifts down by `lanes` bytes per beat, so the lanes always read
             # its low bytes: a 2:1 mux per bit instead of a (64 / lanes):1 one.
             m.d.comb += lanes.codes.eq(self.line.data[:width])
@@ -346,7 +355,7 @@ class TernaryDecoder(wiring.Component):
                             for k in range(self._lanes))
             else:
                 trits = lanes.trits
-            if split is None and lanes.reads_memory:
+            if split is None and not sync_read and lanes.reads_memory:
                 # A no-op (the ROM's rows of invalid codes are zero) that keeps
                 # Yosys from merging the output register into the ROM as 64
                 # synchronous read ports, which crashes `synth_ecp5`.
@@ -362,13 +371,24 @@ class TernaryDecoder(wiring.Component):
                 ]
             # The trits of each group of lanes on their own copy of `o.valid`
             # (see `valid_copies`), which keeps each enable's fanout small.
-            per_copy = row * self._lanes // len(self.valid_copies)
+            lanes_per_copy = self._lanes // len(self.valid_copies)
+            per_copy = row * lanes_per_copy
             for copy, valid_copy in enumerate(self.valid_copies):
                 bits = slice(copy * per_copy, (copy + 1) * per_copy)
                 with m.If(~valid_copy | self.o.ready):
                     # Written with the copy's own state, so that synthesis cannot
                     # merge the copies: the same value as `o.valid`.
-                    m.d.sync += [valid_copy.eq(busy), self.o.payload.data[bits].eq(trits[bits])]
+                    m.d.sync += valid_copy.eq(busy)
+                    if not sync_read:
+                        m.d.sync += self.o.payload.data[bits].eq(trits[bits])
+                if sync_read:
+                    # The read registers hold the trits, on the same enable.
+                    enable = ~valid_copy | self.o.ready
+                    m.d.comb += [
+                        lanes.en[copy * lanes_per_copy + k].eq(enable)
+                        for k in range(lanes_per_copy)
+                    ]
+                    m.d.comb += self.o.payload.data[bits].eq(lanes.trits[bits])
             if self.beats > 1:
                 m.submodules.next_flags = next_flags = InvalidFlags(self._lanes, self._lut)
                 m.d.comb += next_flags.codes.eq(line.data[width:2 * width])

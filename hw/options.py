@@ -103,7 +103,7 @@ def engine_options(args: argparse.Namespace) -> dict:
     ValueError
         In one line: an unknown codec or a malformed LUT file, an unknown
         ``--lanes`` or ``--impl``, or ``--impl`` with a codec it cannot build
-        (``arith`` with a custom LUT).
+        (``arith`` with a custom LUT), or ``--impl bram`` without ``--pipelined``.
     OSError
         If the LUT file cannot be read.
     """
@@ -115,8 +115,9 @@ def engine_options(args: argparse.Namespace) -> dict:
         raise ValueError(f"--impl must be one of {', '.join(IMPLS)}, not {args.impl!r}")
     codec = resolve_codec(args.codec)
     try:
-        check_impl(args.impl, codec)
+        check_impl(args.impl, codec, bool(args.pipelined))
     except ValueError as exc:
-        raise ValueError(f"--impl {args.impl} --codec {args.codec}: {exc}") from None
+        pipelined = " --pipelined" if args.pipelined else ""
+        raise ValueError(f"--impl {args.impl} --codec {args.codec}{pipelined}: {exc}") from None
     return {"lanes": lanes, "codec": codec, "registered": bool(args.registered),
             "impl": args.impl, "pipelined": bool(args.pipelined)}

@@ -279,7 +279,7 @@ def generate_verilog(lanes=64, codec="standard", registered=False,
         For a bad parameter or module name.
     """
     check_module_name(module_name)
-    lanes, lut = check_parameters(lanes, codec, impl)
+    lanes, lut = check_parameters(lanes, codec, impl, bool(pipelined))
     top = AxiStreamTop(lanes, lut, registered, impl, pipelined)
     text = rtlil.convert(top, name=module_name, emit_src=False)
     body = _rtlil_to_verilog(_number_ports(text, module_name), module_name, lanes)

@@ -153,7 +153,8 @@ def regression_variants() -> list[Variant]:
     """The engine variants of the regression (CI-sized and `tritpack regress`):
     lanes 64, 8, 1 with both codecs; the registered engine; and the FPGA options
     (``impl="arith"``, ``pipelined``) alone and combined, at 64 lanes with the split
-    lane decoder of the pipelined ``arith`` engine."""
+    lane decoder of the pipelined ``arith`` engine; and the block-RAM lanes
+    (``impl="bram"``, pipelined only) at 8 lanes, the iCE40 configuration."""
     out = [Variant(lanes, codec) for codec in golden.CODEC_NAMES for lanes in (64, 8, 1)]
     out += [Variant(lanes, "standard", registered=True) for lanes in (64, 8, 1)]
     out += [
@@ -161,6 +162,7 @@ def regression_variants() -> list[Variant]:
         Variant(8, "tq1", impl="arith", pipelined=True),
         Variant(64, "standard", registered=True, pipelined=True),
         Variant(64, "tq1", impl="arith", pipelined=True),
+        Variant(8, "standard", impl="bram", pipelined=True),
     ]
     return out
 

@@ -87,6 +87,15 @@ def test_trace_is_the_scenario(variant):
             assert nxt.m_valid and nxt.m_data == now.m_data
 
 
+@pytest.mark.parametrize("impl", ["arith", "bram"])
+@pytest.mark.parametrize("registered", [False, True])
+def test_pipelined_diagram_holds_for_every_impl(registered, impl):
+    """The pipelined diagrams, drawn with the default ``rom``, are the handshake of
+    the other lane implementations too, ``bram`` (whose read registers are the
+    output register) included: the same ports, beat for beat."""
+    assert handshake_trace(registered, True, impl=impl) == handshake_trace(registered, True)
+
+
 def test_main_refuses_a_missing_directory(tmp_path, capsys):
     assert main(["-o", str(tmp_path / "missing")]) == 2
     err = capsys.readouterr().err

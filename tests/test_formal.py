@@ -73,7 +73,12 @@ def test_job_rejects_bad_names():
     with pytest.raises(ValueError, match="mutant must be one of"):
         Job("reset", 2, "standard", False, mutant="typo")
     with pytest.raises(ValueError, match="impl must be one of"):
+        Job("lane", 2, "standard", False, impl="lut6")
+    with pytest.raises(ValueError, match="impl 'bram' is proved in the pipelined engine only, "
+                       "not in a lane job"):
         Job("lane", 2, "standard", False, impl="bram")
+    with pytest.raises(ValueError, match="impl 'bram' is proved in the pipelined engine only"):
+        Job("data", 2, "standard", False, impl="bram")
 
 
 def test_parse_reads_every_cover_from_the_engine_lines():

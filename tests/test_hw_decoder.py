@@ -32,7 +32,10 @@ LINE = golden.LINE_BYTES
 CODECS = golden.CODEC_NAMES
 VARIANTS = [pytest.param(False, id="unreg"), pytest.param(True, id="reg")]
 PIPELINED = [pytest.param(False, id="lat1"), pytest.param(True, id="pipe")]
-IMPLS = ["rom", "arith"]
+# (pipelined, impl): every lane implementation in each engine that builds it.
+ENGINES = [pytest.param(False, "rom", id="lat1-rom"), pytest.param(False, "arith", id="lat1-arith"),
+           pytest.param(True, "rom", id="pipe-rom"), pytest.param(True, "arith", id="pipe-arith"),
+           pytest.param(True, "bram", id="pipe-bram")]
 
 
 @pytest.mark.parametrize("lanes", [0, 3, 128, -1, 8.0, "8", True])
@@ -83,8 +86,7 @@ def every_code_lines(lanes):
 
 
 @pytest.mark.parametrize("ready", [(1,), (1, 1, 0)], ids=["ready", "stalls"])
-@pytest.mark.parametrize("impl", IMPLS)
-@pytest.mark.parametrize("pipelined", PIPELINED)
+@pytest.mark.parametrize(("pipelined", "impl"), ENGINES)
 @pytest.mark.parametrize("codec", CODECS)
 @pytest.mark.parametrize("lanes", [1, 8, 64])
 def test_every_code_every_lane(lanes, codec, pipelined, impl, ready):
@@ -99,6 +101,16 @@ def test_every_code_every_lane(lanes, codec, pipelined, impl, ready):
 @pytest.mark.parametrize("pipelined", PIPELINED)
 @pytest.mark.parametrize("registered", VARIANTS)
 def test_random_backpressure(lanes, registered, pipelined, impl):
+    check_random_backpressure(lanes, registered, pipelined, impl)
+
+
+@pytest.mark.parametrize("lanes", [1, 8, 64])
+@pytest.mark.parametrize("registered", VARIANTS)
+def test_random_backpressure_bram(lanes, registered):
+    check_random_backpressure(lanes, registered, True, "bram")
+
+
+def check_random_backpressure(lanes, registered, pipelined, impl):
     rng = np.random.default_rng(lanes + 100 * registered)
     lines = random_lines(rng, 6 if lanes == 1 else 24, "tq1", invalid_rate=0.1)
     ready = tuple(int(r) for r in rng.random(61) < 0.6)
@@ -122,8 +134,7 @@ def test_last(lanes, pipelined):
 
 
 @pytest.mark.parametrize("ready", [(1,), (1, 0)], ids=["ready", "stalls"])
-@pytest.mark.parametrize("impl", IMPLS)
-@pytest.mark.parametrize("pipelined", PIPELINED)
+@pytest.mark.parametrize(("pipelined", "impl"), ENGINES)
 @pytest.mark.parametrize("registered", VARIANTS)
 @pytest.mark.parametrize("codec", CODECS)
 def test_invalid_flag_and_sticky_error(codec, registered, pipelined, impl, ready):

@@ -82,9 +82,16 @@ def test_rejects_values_set_by_hand():
     with pytest.raises(ValueError, match="--lanes must be one of 1, 2, 4"):
         engine_options(args)
     args = parse([])
-    args.impl = "bram"
-    with pytest.raises(ValueError, match="--impl must be one of rom, arith"):
+    args.impl = "lut6"
+    with pytest.raises(ValueError, match="--impl must be one of rom, arith, bram, not 'lut6'"):
         engine_options(args)
+
+
+def test_bram_needs_pipelined():
+    with pytest.raises(ValueError, match=r"--impl bram --codec standard: impl 'bram' needs the "
+                       r"pipelined engine \(pipelined=True, --pipelined\)"):
+        engine_options(parse(["--impl", "bram"]))
+    assert engine_options(parse(["--impl", "bram", "--pipelined"]))["impl"] == "bram"
 
 
 def test_loads_without_amaranth():

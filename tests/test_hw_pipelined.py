@@ -20,6 +20,7 @@ import pytest
 from tritpack import golden
 from tritpack.cli import main as tritpack
 from tritpack.hw.decoder import TernaryDecoder
+from tritpack.hw.lanes.lane import LaneDecoder
 from tritpack.hw.verilog import generate_verilog
 
 from utils import LINE, assert_stream_rules, random_lines, ref_decode, rtl_run, transfers
@@ -112,6 +113,52 @@ def test_enable_copies_decode_like_golden(lanes, copies, impl):
     assert transfers(trace) == ref_decode(lines, lanes, "standard")
 
 
+# --- impl="bram": the output register is the tables' read register ---------------------
+
+
+def test_bram_is_pipelined_only():
+    """Refused by the engine with latency 1 and by the combinational lane decoder,
+    saying why; the pipelined engine keeps latency 2."""
+    with pytest.raises(ValueError, match=r"impl 'bram' needs the pipelined engine "
+                                         r"\(pipelined=True, --pipelined\): its read "
+                                         r"register is the output register"):
+        TernaryDecoder(8, impl="bram")
+    with pytest.raises(ValueError, match=r"impl 'bram' reads synchronously; a LaneDecoder"):
+        LaneDecoder(8, "standard", "bram")
+    assert engine(8, impl="bram").latency == 2 and not engine(64, impl="bram").split
+
+
+@pytest.mark.parametrize(("lanes", "registered", "codec"),
+                         [(1, True, "tq1"), (2, False, "reversed"), (8, False, "standard"),
+                          (64, True, "reversed")])
+def test_bram_decodes_like_golden(lanes, registered, codec):
+    """Built-in and custom tables, invalid codes, input gaps and back-pressure: the
+    read registers must hold their trits while ``o.ready`` is low."""
+    if codec == "reversed":
+        std = golden.get_lut("standard")
+        codec = golden.Lut.from_table(std.trits[::-1].copy(), std.valid[::-1], name="reversed")
+    dut = engine(lanes, codec, registered, "bram")
+    lines = random_lines(np.random.default_rng(32 + lanes), 2 if lanes == 1 else 5, codec,
+                         invalid_rate=0.1)
+    trace = rtl_run(dut, lines, idle=(0, 2, 0), ready=(1, 0, 0, 1, 1, 0))
+    assert sum(c.o_valid and not c.o_ready for c in trace) > 3
+    assert_stream_rules(trace)
+    assert transfers(trace) == ref_decode(lines, lanes, codec)
+
+
+@pytest.mark.parametrize("lanes", [8, 64])
+def test_bram_throughput_and_latency(lanes):
+    """No bubble between lines, first beat two clocks after the input transfer."""
+    lines = random_lines(np.random.default_rng(9), 4)
+    trace = rtl_run(engine(lanes, impl="bram"), lines)
+    busy = [c.o_valid for c in trace]
+    start = busy.index(True)
+    accepted = [n for n, c in enumerate(trace) if c.i_valid and c.i_ready]
+    assert start - accepted[0] == 2
+    assert busy[start:start + 4 * (LINE // lanes)] == [True] * (4 * (LINE // lanes))
+    assert transfers(trace) == ref_decode(lines, lanes, "standard")
+
+
 # --- Verilog ---------------------------------------------------------------------------
 
 
@@ -119,7 +166,7 @@ def test_enable_copies_decode_like_golden(lanes, copies, impl):
 @pytest.mark.needs_verilator
 @pytest.mark.parametrize(("lanes", "registered", "impl"),
                          [(1, True, "rom"), (8, False, "arith"), (64, True, "arith"),
-                          (64, False, "rom")])
+                          (64, False, "rom"), (8, False, "bram"), (64, True, "bram")])
 def test_verilog_lint_clean(tmp_path, lanes, registered, impl):
     path = tmp_path / "ternary_decoder.v"
     path.write_text(generate_verilog(lanes, "tq1", registered, impl=impl, pipelined=True))

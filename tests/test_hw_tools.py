@@ -124,8 +124,14 @@ def test_check_impl():
     from tritpack.hw.lanes import check_impl
 
     assert check_impl("rom", golden.get_lut("standard")).name == "rom"
-    with pytest.raises(ValueError, match="impl must be one of rom, arith, not 'bram'"):
-        check_impl("bram")
+    with pytest.raises(ValueError, match="impl must be one of rom, arith, bram, not 'lut6'"):
+        check_impl("lut6")
+    assert check_impl("bram", "tq1", pipelined=True).pipelined_only
+    assert check_impl("bram", "tq1").name == "bram"          # pipelined not known: not checked
+    with pytest.raises(ValueError, match=r"impl 'bram' needs the pipelined engine "
+                       r"\(pipelined=True, --pipelined\): its read register is the output "
+                       "register"):
+        check_impl("bram", "tq1", pipelined=False)
     std = golden.get_lut("standard")
     custom = golden.Lut.from_table(std.trits[::-1].copy(), std.valid[::-1], name="rev")
     with pytest.raises(ValueError, match="impl 'arith' supports the codecs standard, tq1, "

@@ -91,6 +91,21 @@ def test_synth_naive_and_arith_lane_on_ice40():
 
 
 @pytest.mark.slow
+def test_bram_engine_maps_each_lane_to_a_block_ram_on_ice40():
+    """``impl=bram`` at lanes 8: one SB_RAM40_4K per lane, and no table left in LUTs
+    (fewer LUTs than the pipelined arith engine, whose lanes are logic)."""
+    from tritpack.hw.verilog import generate_verilog
+
+    def engine(impl):
+        text = generate_verilog(8, impl=impl, pipelined=True)
+        return synthesize(text, "ice40", "ternary_decoder", lanes=8)
+
+    bram, arith = engine("bram"), engine("arith")
+    assert bram.cells.get("SB_RAM40_4K") == 8 and arith.categories["brams"] == 0
+    assert bram.categories["luts"] < arith.categories["luts"]
+
+
+@pytest.mark.slow
 def test_synth_cli_json_generic(capsys, tmp_path):
     keep = tmp_path / "keep"
     assert main(["synth", "--lanes", "1", "--target", "generic", "--impl", "arith",

@@ -31,7 +31,7 @@ from tritpack import golden
 from tritpack.golden.fileio import build_root
 
 from .. import tools
-from ..lanes import IMPLS
+from ..lanes import IMPLS, REGISTRY, impls_for
 from .properties import CHECKS, MUTANTS, DecoderHarness, LaneHarness
 
 __all__ = ["DEPTH", "SPLIT_MUTANTS", "Job", "Result", "all_jobs", "main", "quick_jobs", "run"]
@@ -96,6 +96,9 @@ class Job:
                              f"not {self.codec!r}")
         if self.impl not in IMPLS:
             raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {self.impl!r}")
+        if REGISTRY[self.impl].pipelined_only and (self.prop == "lane" or not self.pipelined):
+            raise ValueError(f"impl {self.impl!r} is proved in the pipelined engine only, "
+                             f"not in {'a lane job' if self.prop == 'lane' else 'this one'}")
         if self.mutant is not None and self.mutant not in MUTANTS:
             raise ValueError(f"mutant must be one of {', '.join(MUTANTS)}, not {self.mutant!r}")
 
@@ -308,7 +311,7 @@ def all_jobs(depth: int = DEPTH) -> list[Job]:
         jobs.append(Job("cover", lanes, codec, registered, "cover", cover_depth,
                         pipelined=pipelined))
     for codec in golden.CODEC_NAMES:
-        for impl in IMPLS:
+        for impl in impls_for(pipelined=False):  # a synchronous table is not a LaneDecoder
             jobs.append(Job("lane", 2, codec, False, "prove", 2, impl=impl))
         jobs.append(Job("lane", 2, codec, False, "bmc", 1, mutant="lut_entry"))
     # The stream logic does not depend on the lane decoder; one arith engine, whole.
@@ -325,6 +328,18 @@ def all_jobs(depth: int = DEPTH) -> list[Job]:
     for mutant in SPLIT_MUTANTS:
         jobs.append(Job(MUTANTS[mutant][1], 2, "standard", False, "bmc", 10, mutant=mutant,
                         pipelined=True, impl="arith", split=True))
+    # The block-RAM lanes, pipelined only: their read registers are the output
+    # register, so the stream logic around them is proved again, with the table
+    # (proved nowhere else for them, and the `lut_entry` mutant caught).
+    for codec, registered in (("standard", False), ("tq1", True)):
+        for prop in CHECKS:
+            jobs.append(Job(prop, 2, codec, registered, "prove", depth, pipelined=True,
+                            impl="bram"))
+    jobs.append(Job("cover", 2, "standard", False, "cover", golden.LINE_BYTES // 2 + 5,
+                    pipelined=True, impl="bram"))
+    for mutant in (*SPLIT_MUTANTS, "lut_entry"):
+        jobs.append(Job(MUTANTS[mutant][1], 2, "standard", False, "bmc", 10, mutant=mutant,
+                        pipelined=True, impl="bram"))
     for mutant, (_, prop) in MUTANTS.items():
         # Without a skid buffer, i.ready only rises once a whole line is out.
         mutant_depth = golden.LINE_BYTES // 2 + 4 if prop == "ready" else 10
@@ -336,7 +351,8 @@ def all_jobs(depth: int = DEPTH) -> list[Job]:
 
 
 def quick_jobs() -> list[Job]:
-    """A subset for ``make test``: each check once, both latencies, a cover, a few mutants."""
+    """A subset for ``make test``: each check once, both latencies, a cover, a few mutants,
+    two jobs of the block-RAM engine."""
     return [
         Job("output", 2, "standard", True, "prove", DEPTH),
         Job("reset", 1, "tq1", False, "prove", DEPTH),
@@ -345,10 +361,13 @@ def quick_jobs() -> list[Job]:
         Job("count", 2, "tq1", True, "prove", DEPTH, pipelined=True),
         Job("data", 1, "standard", False, "prove", DEPTH),
         Job("error", 2, "tq1", False, "prove", DEPTH, pipelined=True),
+        Job("error", 2, "standard", False, "prove", DEPTH, pipelined=True, impl="bram"),
         Job("lane", 2, "tq1", False, "prove", 2),
         Job("cover", 2, "standard", False, "cover", golden.LINE_BYTES // 2 + 4),
         Job("lane", 2, "standard", False, "bmc", 1, mutant="lut_entry"),
         Job("output", 2, "standard", False, "bmc", 6, mutant="stall_glitch", pipelined=True),
+        Job("output", 2, "standard", False, "bmc", 6, mutant="o_ready_ignored", pipelined=True,
+            impl="bram"),
         Job("ready", 2, "standard", True, "bmc", 8, mutant="ready_stutter"),
         Job("count", 2, "standard", True, "bmc", 10, mutant="i_ready_ignored", pipelined=True),
         Job("data", 2, "standard", False, "bmc", 6, mutant="dup_beat"),

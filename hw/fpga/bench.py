@@ -23,6 +23,8 @@ from pathlib import Path
 
 from tritpack import golden
 
+from ..lanes import impls_for
+
 __all__ = [
     "AREA_TARGETS", "PLOT_NAME", "SWEEP_SEEDS", "SweepSummary", "run_synth_bench",
     "run_verilog_bench", "summarize_sweep",
@@ -50,14 +52,13 @@ def run_verilog_bench(quick: bool = False, outdir=None) -> str:
     quick : bool
         Only lanes 1 and 8, codec standard (a smoke test).
     """
-    from ..lanes import IMPLS
     from ..verilog import generate_verilog
     from .designs import ENGINE_TOP
 
     lanes_list = (1, 8) if quick else (1, 8, 64)
     rows = []
     for lanes in lanes_list:
-        for impl in IMPLS:
+        for impl in impls_for(pipelined=False):
             for codec in ("standard",) if quick else golden.CODEC_NAMES:
                 for registered in (False, True):
                     start = time.perf_counter()
@@ -90,7 +91,7 @@ _ARCHS = {
     "naive-default": "naive `case` ROM, tool's default mapping",
     "rom": "`impl=rom`: Amaranth ROM, asynchronous read",
     "arith": "`impl=arith`: nibble tables + ternary adder",
-    "bram": "ROM in block RAM, 2 lanes per ROM, latency 1",
+    "bram": "`impl=bram`: a ROM per lane in block RAM, flags in logic, latency 1",
 }
 # Clocks a lane adds to the engine: ROMs in logic are combinational, block RAM
 # reads are synchronous.
@@ -104,7 +105,7 @@ def _lane_design(arch: str, codec: str):
     if arch in ("naive", "naive-default"):
         return naive_rom_verilog(codec), "naive_rom", 1, arch == "naive"
     if arch == "bram":
-        return bram_lanes_verilog(2, codec), "bram_lanes", 2, False
+        return bram_lanes_verilog(1, codec), "bram_lanes", 1, False
     return lane_verilog(1, codec, arch), "lanes", 1, False
 
 
@@ -201,8 +202,8 @@ def _engine_jobs(quick: bool):
     if quick:
         return [("ice40", 1, "arith", False, False)]
     return [(t, 8, impl, registered, pipelined) for t in ("ice40", "ecp5", "xilinx")
-            for impl in ("rom", "arith") for registered in (False, True)
-            for pipelined in (False, True)]
+            for pipelined in (False, True) for impl in impls_for(pipelined)
+            for registered in (False, True)]
 
 
 def _area_verdict(target: str, lanes: int, impl: str, luts: int) -> str:
@@ -257,10 +258,12 @@ def _timing_jobs(quick: bool):
         ("ice40", (8,), "engine", "arith", True),
         ("ice40", (8,), "engine", "rom", False),
         ("ice40", (8,), "engine", "rom", True),
+        ("ice40", (8,), "engine", "bram", True),
         ("ice40", (8,), "lanes", "arith", False),
         ("ecp5", (64, 32, 16), "engine", "arith", False),
         ("ecp5", (64, 32, 16), "engine", "arith", True),
         ("ecp5", (64, 32, 16), "engine", "rom", True),
+        ("ecp5", (64, 32, 16), "engine", "bram", True),
         ("ecp5", (64, 32, 16), "lanes", "arith", False),
     ]
 
@@ -326,12 +329,13 @@ def _sweep_plan(quick: bool):
     """((target, lanes, impl, pipelined) configurations, seeds) of the seed sweep.
 
     Full: the two target configurations of issue 16 (iCE40 lanes 8, ECP5 lanes
-    64) with ``impl=arith``, the fastest on both, plain and pipelined.
+    64) with ``impl=arith``, the fastest in logic on both, plain and pipelined,
+    and ``impl=bram`` (pipelined only) at iCE40 lanes 8, the smallest there.
     """
     if quick:
         return [("ice40", 1, "arith", False)], (1,)
     return ([(t, lanes, "arith", p) for t, lanes in (("ice40", 8), ("ecp5", 64))
-             for p in (False, True)], SWEEP_SEEDS)
+             for p in (False, True)] + [("ice40", 8, "bram", True)], SWEEP_SEEDS)
 
 
 @dataclass(frozen=True)

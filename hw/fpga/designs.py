@@ -7,8 +7,9 @@ The whole engine is :func:`tritpack.hw.verilog.generate_verilog` with
   11 outputs per lane registered, the same shape as the naive reference.
 * :func:`naive_rom_verilog`: the reference lane, a 256-way ``case`` ROM with
   registered outputs, generated from :func:`golden.get_lut`.
-* :func:`bram_lanes_verilog`: the ROM in block RAM, two lanes per ROM (two
-  synchronous read ports, one true dual-port block RAM where the family has it).
+* :func:`bram_lanes_verilog`: the lanes of ``impl=bram``, a ROM per lane read
+  synchronously (one block RAM each where the family has them), with the
+  invalid flags in logic beside them, as the pipelined engine has them.
 * :func:`timing_harness`: the engine between registers, fed by a shift register
   from one pin and read through a pipelined XOR fold, so that place-and-route
   sees only register-to-register paths and a handful of pins;
@@ -23,8 +24,8 @@ from amaranth.hdl import Elaboratable, Module, Signal
 from tritpack import golden
 from tritpack.golden.lut_io import ROW_BITS
 
-from ..lanes.lane import LaneDecoder
-from ..lanes.rom import rom_rows
+from ..lanes.bram import BramLanes
+from ..lanes.lane import InvalidFlags, LaneDecoder
 
 __all__ = [
     "ENGINE_TOP", "bram_lanes_verilog", "lane_verilog", "naive_rom_verilog",
@@ -55,30 +56,27 @@ class _RegisteredLanes(Elaboratable):
 
 
 class _BramLanes(Elaboratable):
-    """The ROM with synchronous reads: one memory per two lanes (latency 1)."""
+    """The lanes of ``impl=bram`` (a synchronous ROM per lane, always enabled) and
+    the invalid flags the pipelined engine computes beside them, registered:
+    latency 1, 11 flip-flops' worth of outputs per lane like the others."""
 
     def __init__(self, lanes, codec):
-        self.lanes = lanes
-        self.lut = golden.get_lut(codec)
+        self.dec = BramLanes(lanes, codec)
+        self.flags = InvalidFlags(lanes, codec)
         self.codes = Signal(8 * lanes)
         self.trits = Signal(_WIDTH * lanes)
         self.invalid = Signal(lanes)
 
     def elaborate(self, platform):
-        from amaranth.lib.memory import Memory
-
         m = Module()
-        rows = rom_rows(self.lut)
-        for pair in range(0, self.lanes, 2):
-            rom = Memory(shape=_WIDTH + 1, depth=256, init=rows)
-            m.submodules[f"rom{pair // 2}"] = rom
-            for k in range(pair, min(pair + 2, self.lanes)):
-                port = rom.read_port()  # synchronous, always enabled
-                m.d.comb += [
-                    port.addr.eq(self.codes.word_select(k, 8)),
-                    self.trits.word_select(k, _WIDTH).eq(port.data[:_WIDTH]),
-                    self.invalid[k].eq(~port.data[_WIDTH]),
-                ]
+        m.submodules.dec, m.submodules.flags = self.dec, self.flags
+        m.d.comb += [
+            self.dec.codes.eq(self.codes),
+            self.dec.en.eq(-1),
+            self.trits.eq(self.dec.trits),
+            self.flags.codes.eq(self.codes),
+        ]
+        m.d.sync += self.invalid.eq(self.flags.invalid)
         return m
 
 
@@ -96,8 +94,8 @@ def lane_verilog(lanes=1, codec="standard", impl="rom", module_name="lanes") -> 
     return _convert(_RegisteredLanes(lanes, codec, impl), module_name)
 
 
-def bram_lanes_verilog(lanes=2, codec="standard", module_name="bram_lanes") -> str:
-    """Verilog of ``lanes`` ROM lanes with synchronous reads, two read ports per ROM."""
+def bram_lanes_verilog(lanes=1, codec="standard", module_name="bram_lanes") -> str:
+    """Verilog of ``lanes`` lanes of ``impl=bram`` and their registered invalid flags."""
     return _convert(_BramLanes(lanes, codec), module_name)
 
 

@@ -102,17 +102,19 @@ def _lines(scenario: Scenario, lanes: int):
 
 
 def handshake_trace(registered: bool = False, pipelined: bool = False, *,
-                    scenario: Scenario = SCENARIO, lanes: int = LANES) -> list[Sample]:
+                    scenario: Scenario = SCENARIO, lanes: int = LANES,
+                    impl: str = "rom") -> list[Sample]:
     """Simulate the engine on ``scenario``; return the ports at each rising edge.
 
     Each line is offered after its idle cycles and held until accepted;
-    ``m_axis_tready`` is low in the stall cycles and high otherwise.
+    ``m_axis_tready`` is low in the stall cycles and high otherwise.  The
+    handshake does not depend on ``impl`` (the diagrams use the default).
     """
     from amaranth.sim import Simulator
 
     from ..decoder import TernaryDecoder
 
-    dut = TernaryDecoder(lanes, "standard", registered, pipelined=pipelined)
+    dut = TernaryDecoder(lanes, "standard", registered, impl, pipelined=pipelined)
     lines, names = _lines(scenario, lanes)
     trace: list[Sample] = []
 

@@ -92,7 +92,7 @@ def write_ip(directory, *, force: bool = False, clock_period_ns: float = DEFAULT
     # Everything is checked before the slow part (the engine's Verilog).
     check_module_name(module_name)
     check_vhdl_identifier(module_name, "module name")
-    lanes, lut = check_parameters(lanes, codec, impl)
+    lanes, lut = check_parameters(lanes, codec, impl, bool(pipelined))
     check_clock_period(clock_period_ns)
     out = check_output_dir(directory, force=force, marker=MANIFEST, what="IP directory")
 

@@ -10,6 +10,10 @@ holding a component class with that interface:
 ``arith``
     :mod:`.arith`: nibble tables and a ternary adder per lane, ``standard``
     and ``tq1`` only.
+``bram``
+    :mod:`.bram`: one synchronously read table per lane, a block RAM where
+    the part has them, any codec; the pipelined engine only, whose output
+    register is its read register (latency 1, not 0: ``pipelined_only``).
 
 :data:`REGISTRY` maps each name to a :class:`LaneImpl`; :data:`IMPLS` lists
 the names, the default first.  Importing this package does not import
@@ -24,7 +28,7 @@ from dataclasses import dataclass
 
 from tritpack import golden
 
-__all__ = ["IMPLS", "REGISTRY", "LaneImpl", "check_impl"]
+__all__ = ["IMPLS", "REGISTRY", "LaneImpl", "check_impl", "impls_for"]
 
 
 @dataclass(frozen=True)
@@ -48,6 +52,11 @@ class LaneImpl:
         Its outputs are read ports of an Amaranth ``Memory``.
     summary : str
         One line for ``--help``.
+    pipelined_only : bool
+        Its reads are synchronous: ``codes`` and ``en: In(lanes)`` in,
+        ``trits`` one clock later and held while ``en`` is low, invalid rows
+        zero, no ``invalid`` output.  Only the pipelined engine builds it, as
+        its output register; :class:`.lane.LaneDecoder` refuses it.
     split : tuple of str or None
         The decoder cut in two, for a register between the halves: the classes
         of its front stage (``codes: In(8·lanes)`` to ``state: Out(S·lanes)``,
@@ -64,6 +73,7 @@ class LaneImpl:
     reads_memory: bool
     summary: str
     split: tuple[str, str] | None = None
+    pipelined_only: bool = False
 
     def load(self) -> type:
         """The component class (imports Amaranth)."""
@@ -84,19 +94,24 @@ REGISTRY = {
     "arith": LaneImpl("arith", "arith", "ArithLanes", ("standard", "tq1"), False,
                       "nibble tables and a ternary adder per lane, codecs standard and tq1",
                       split=("ArithFront", "ArithBack")),
+    "bram": LaneImpl("bram", "bram", "BramLanes", None, True,
+                     "a synchronous ROM per lane (block RAM), any codec, pipelined only",
+                     pipelined_only=True),
 }
 
 #: The names of :data:`REGISTRY`, the default first.
 IMPLS = tuple(REGISTRY)
 
 
-def check_impl(impl, codec="standard") -> LaneImpl:
-    """The implementation named ``impl``, checked to build ``codec``.
+def check_impl(impl, codec="standard", pipelined: bool | None = None) -> LaneImpl:
+    """The implementation named ``impl``, checked to build ``codec`` (and, unless
+    ``pipelined`` is None, to build an engine with that ``pipelined``).
 
     Raises
     ------
     ValueError
-        For an unknown ``impl``, or a codec the implementation cannot build.
+        For an unknown ``impl``, a codec the implementation cannot build, or a
+        :attr:`LaneImpl.pipelined_only` one with ``pipelined`` false.
     """
     if impl not in REGISTRY:
         raise ValueError(f"impl must be one of {', '.join(IMPLS)}, not {impl!r}")
@@ -108,7 +123,15 @@ def check_impl(impl, codec="standard") -> LaneImpl:
             f"impl {impl!r} supports the codecs {', '.join(entry.codecs)}, not {lut.name!r}; "
             f"use impl {any_lut!r} for a custom LUT"
         )
+    if entry.pipelined_only and pipelined is not None and not pipelined:
+        raise ValueError(f"impl {impl!r} needs the pipelined engine (pipelined=True, "
+                         "--pipelined): its read register is the output register")
     return entry
+
+
+def impls_for(pipelined: bool) -> tuple[str, ...]:
+    """The names of :data:`IMPLS` an engine with this ``pipelined`` can build."""
+    return tuple(n for n, e in REGISTRY.items() if pipelined or not e.pipelined_only)
 
 
 def same_codec(codec, names) -> str | None:

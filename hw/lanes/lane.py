@@ -57,7 +57,8 @@ class LaneDecoder(wiring.Component):
     Raises
     ------
     ValueError
-        For an unknown ``impl`` or codec name, or a codec ``impl`` cannot build.
+        For an unknown ``impl`` or codec name, a codec ``impl`` cannot build, or
+        a synchronous one (``bram``).
     """
 
     def __init__(self, lanes: int = 1, codec="standard", impl: str = IMPLS[0]):
@@ -65,6 +66,9 @@ class LaneDecoder(wiring.Component):
         self._lanes = lanes
         self._lut = golden.get_lut(codec)
         self._entry = check_impl(impl, self._lut)
+        if self._entry.pipelined_only:
+            raise ValueError(f"impl {impl!r} reads synchronously; a LaneDecoder is "
+                             "combinational (the pipelined engine builds it)")
         super().__init__({
             "codes": In(8 * lanes),
             "trits": Out(ROW_BITS * lanes),
