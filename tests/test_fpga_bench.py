@@ -188,21 +188,24 @@ def test_full_run_sweeps_five_seeds_of_both_targets_and_reuses_seed_1(fake_tools
     text = bench.run_synth_bench(quick=False, outdir=tmp_path)
     # the engine at lanes 8, every impl x registered x pipelined, for 3 targets
     generated = {c[1:] for c in fake_tools if c[0] == "verilog"}
-    assert generated == {(8, i, r, p) for i in ("rom", "arith") for r in (False, True)
-                         for p in (False, True)}
+    # bram needs the pipelined engine
+    assert generated == ({(8, i, r, p) for i in ("rom", "arith") for r in (False, True)
+                          for p in (False, True)}
+                         | {(8, "bram", r, True) for r in (False, True)})
     assert text.count("| 8 | arith | yes | yes |") == 3
     fake_tools = _placed(fake_tools)
     sweeps = {(t, n, i, p) for t, n, d, i, p, s in fake_tools if s == 5}
     assert sweeps == {("ice40", 8, "arith", False), ("ice40", 8, "arith", True),
+                      ("ice40", 8, "bram", True),
                       ("ecp5", 64, "arith", False), ("ecp5", 64, "arith", True)}
     # each swept configuration placed once per seed, never again for the seed-1 table
     for config in sweeps:
         t, n, i, p = config
         assert sorted(s for ct, cn, d, ci, cp, s in fake_tools
                       if (ct, cn, d, ci, cp) == (t, n, "engine", i, p)) == [1, 2, 3, 4, 5]
-    assert len(fake_tools) == 4 * 5 + 5  # + the unswept rows of the seed-1 table
+    assert len(fake_tools) == 5 * 5 + 6  # + the unswept rows of the seed-1 table
     # 100 + seed: median 103, spread 101..105, all below the targets
-    assert text.count("| 101.0, 102.0, 103.0, 104.0, 105.0 | 103.0 | 101.0 | 105.0 |") == 4
+    assert text.count("| 101.0, 102.0, 103.0, 104.0, 105.0 | 103.0 | 101.0 | 105.0 |") == 5
     assert "| ice40 (LUT4) | 8 | rom | yes | no | 8 |" in text
     assert (tmp_path / bench.PLOT_NAME).exists() or "matplotlib is not installed" in text
 
