@@ -10,11 +10,11 @@ documented waiver, :data:`WAIVERS`.  Skips when ``pyslang`` is not installed
 from __future__ import annotations
 
 import functools
-import itertools
 import re
 
 import pytest
 
+from tritpack.hw.fpga.lint import configurations
 from tritpack.hw.ip.ports import Port, module_ports
 from tritpack.hw.verilog import generate_verilog
 
@@ -35,17 +35,16 @@ WAIVERS = {
                      (8, "tq1", True, "arith", True)),
 }
 
-#: Three configurations that take every value of every option once run in the
-#: quick suite; the other 45 of the product are ``slow`` (a few seconds each to
+#: Four configurations that take every value of every option once run in the
+#: quick suite; the others of the lint matrix are ``slow`` (a few seconds each to
 #: generate on a loaded 2-core machine).
 QUICK = {(1, "standard", False, "rom", False), (8, "tq1", True, "arith", True),
-         (64, "standard", True, "rom", True)}
+         (64, "standard", True, "rom", True), (8, "standard", False, "bram", True)}
 CONFIGS = [
     pytest.param(*config, marks=() if config in QUICK else pytest.mark.slow,
                  id=f"{config[0]}-{config[1]}-{'reg' if config[2] else 'unreg'}-{config[3]}"
                     f"{'-pipe' if config[4] else ''}")
-    for config in itertools.product(
-        (1, 8, 64), ("standard", "tq1"), (False, True), ("rom", "arith"), (False, True))
+    for config in configurations()       # what Verilator lints: every impl, codec, variant
 ]
 
 
@@ -100,6 +99,12 @@ def write(tmp_path, text, name="ternary_decoder"):
     path = tmp_path / f"{name}.v"
     path.write_text(text)
     return path
+
+
+def test_quick_configurations_are_linted_ones():
+    """Each quick configuration is one of the lint matrix, and each impl is in one."""
+    assert QUICK <= set(configurations())
+    assert {c[3] for c in QUICK} == {c[3] for c in configurations()}
 
 
 @pytest.mark.parametrize(("lanes", "codec", "registered", "impl", "pipelined"), CONFIGS)
