@@ -13,6 +13,7 @@ from tritpack.cli import main
 from tritpack.hw.fpga import designs
 from tritpack.hw.fpga.synth import classify, parse_stat, synthesize
 from tritpack.hw.fpga.timing import parse_critical_path, parse_report
+from tritpack.hw.lanes import IMPLS
 
 DATA = Path(__file__).parent / "data"
 
@@ -103,6 +104,40 @@ def test_bram_engine_maps_each_lane_to_a_block_ram_on_ice40():
     bram, arith = engine("bram"), engine("arith")
     assert bram.cells.get("SB_RAM40_4K") == 8 and arith.categories["brams"] == 0
     assert bram.categories["luts"] < arith.categories["luts"]
+
+
+@pytest.mark.parametrize("impl", IMPLS)
+def test_lane_design_of_every_impl_has_the_same_ports(impl):
+    # what `tritpack synth` and the lanes timing harness read, for every impl
+    text = designs.lane_verilog(2, "standard", impl)
+    top = text[text.index("module lanes("):]
+    top = top[:top.index("endmodule")]
+    assert re.search(r"module lanes\((.*?)\);", top).group(1).split(", ") == [
+        "clk", "rst", "trits", "invalid", "codes"]
+    for port in ("input [15:0] codes;", "output [19:0] trits;", "output [1:0] invalid;"):
+        assert f"  {port}" in top, port
+
+
+def test_synth_cli_builds_every_design_of_the_bram_engine(capsys, monkeypatch):
+    """``synth --impl bram --pipelined``: the engine, its lanes alone (the synchronous
+    ones) and the reference all reach Yosys (stubbed here)."""
+    import tritpack.hw.fpga.synth as synth_mod
+    from tritpack.hw.fpga.synth import SynthResult
+
+    seen = []
+
+    def fake(text, target, top, lanes=1, label="", **_):
+        seen.append((top, text, label))
+        return SynthResult(target, top, lanes, {"SB_LUT4": 8})
+
+    monkeypatch.setattr(synth_mod, "synthesize", fake)
+    assert main(["synth", "--lanes", "8", "--target", "ice40", "--impl", "bram",
+                 "--pipelined"]) == 0
+    assert [top for top, _, _ in seen] == ["ternary_decoder", "lanes", "naive_rom"]
+    _, lanes_text, label = seen[1]
+    assert "module lanes(" in lanes_text and "always @(posedge clk)" in lanes_text
+    assert label == "bram lane decoders only"
+    assert "codec standard, 8 lanes, target ice40" in capsys.readouterr().out
 
 
 @pytest.mark.slow

@@ -24,6 +24,7 @@ from amaranth.hdl import Elaboratable, Module, Signal
 from tritpack import golden
 from tritpack.golden.lut_io import ROW_BITS
 
+from ..lanes import check_impl
 from ..lanes.bram import BramLanes
 from ..lanes.lane import InvalidFlags, LaneDecoder
 
@@ -89,8 +90,11 @@ def lane_verilog(lanes=1, codec="standard", impl="rom", module_name="lanes") -> 
     """Verilog of ``lanes`` decoders of ``impl`` with registered outputs.
 
     Ports: ``clk``, ``rst``, ``codes[8*lanes-1:0]``, ``trits[10*lanes-1:0]``,
-    ``invalid[lanes-1:0]``.
+    ``invalid[lanes-1:0]``.  A synchronous implementation (``impl=bram``) is
+    :func:`bram_lanes_verilog`: its read registers are the trits' registers.
     """
+    if check_impl(impl, codec).pipelined_only:
+        return bram_lanes_verilog(lanes, codec, module_name)
     return _convert(_RegisteredLanes(lanes, codec, impl), module_name)
 
 
