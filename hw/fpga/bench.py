@@ -100,12 +100,10 @@ _LATENCY = {"naive": 0, "naive-default": 1, "rom": 0, "arith": 0, "bram": 1}
 
 def _lane_design(arch: str, codec: str):
     """(Verilog, top, lanes, nobram) of one microarchitecture."""
-    from .designs import bram_lanes_verilog, lane_verilog, naive_rom_verilog
+    from .designs import lane_verilog, naive_rom_verilog
 
     if arch in ("naive", "naive-default"):
         return naive_rom_verilog(codec), "naive_rom", 1, arch == "naive"
-    if arch == "bram":
-        return bram_lanes_verilog(1, codec), "bram_lanes", 1, False
     return lane_verilog(1, codec, arch), "lanes", 1, False
 
 

@@ -4,12 +4,12 @@ The whole engine is :func:`tritpack.hw.verilog.generate_verilog` with
 ``module_name=ENGINE_TOP``.
 
 * :func:`lane_verilog`: only the byte-lane decoders of one ``impl``, with their
-  11 outputs per lane registered, the same shape as the naive reference.
+  11 outputs per lane registered, the same shape as the naive reference; for
+  ``impl=bram`` a ROM per lane read synchronously (one block RAM each where the
+  family has them), with the invalid flags in logic beside them, as the
+  pipelined engine has them.
 * :func:`naive_rom_verilog`: the reference lane, a 256-way ``case`` ROM with
   registered outputs, generated from :func:`golden.get_lut`.
-* :func:`bram_lanes_verilog`: the lanes of ``impl=bram``, a ROM per lane read
-  synchronously (one block RAM each where the family has them), with the
-  invalid flags in logic beside them, as the pipelined engine has them.
 * :func:`timing_harness`: the engine between registers, fed by a shift register
   from one pin and read through a pipelined XOR fold, so that place-and-route
   sees only register-to-register paths and a handful of pins;
@@ -29,7 +29,7 @@ from ..lanes.bram import BramLanes
 from ..lanes.lane import InvalidFlags, LaneDecoder
 
 __all__ = [
-    "ENGINE_TOP", "bram_lanes_verilog", "lane_verilog", "naive_rom_verilog",
+    "ENGINE_TOP", "lane_verilog", "naive_rom_verilog",
     "lanes_timing_harness", "timing_harness",
 ]
 
@@ -90,17 +90,12 @@ def lane_verilog(lanes=1, codec="standard", impl="rom", module_name="lanes") -> 
     """Verilog of ``lanes`` decoders of ``impl`` with registered outputs.
 
     Ports: ``clk``, ``rst``, ``codes[8*lanes-1:0]``, ``trits[10*lanes-1:0]``,
-    ``invalid[lanes-1:0]``.  A synchronous implementation (``impl=bram``) is
-    :func:`bram_lanes_verilog`: its read registers are the trits' registers.
+    ``invalid[lanes-1:0]``.  For a synchronous implementation (``impl=bram``) the
+    read registers are the trits' registers.
     """
     if check_impl(impl, codec).pipelined_only:
-        return bram_lanes_verilog(lanes, codec, module_name)
+        return _convert(_BramLanes(lanes, codec), module_name)
     return _convert(_RegisteredLanes(lanes, codec, impl), module_name)
-
-
-def bram_lanes_verilog(lanes=1, codec="standard", module_name="bram_lanes") -> str:
-    """Verilog of ``lanes`` lanes of ``impl=bram`` and their registered invalid flags."""
-    return _convert(_BramLanes(lanes, codec), module_name)
 
 
 def naive_rom_verilog(codec="standard", module_name="naive_rom") -> str:
